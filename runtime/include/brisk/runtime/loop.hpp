@@ -1,0 +1,123 @@
+#pragma once
+// Loop: the event loop of one thread, a libuv loop plus the queue of
+// coroutines ready to resume, the timer heap and the list of live tasks.
+//
+// One Loop per thread and at most one: brisk::run() makes it, runs it and
+// closes it. Nothing in a Loop is shared with another thread except the inbox
+// that thread-pool workers post their results to (post_threadsafe).
+
+#include <brisk/runtime/detail/intrusive_list.hpp>
+#include <brisk/runtime/timer.hpp>
+
+#include <uv.h>
+
+#include <chrono>
+#include <coroutine>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+namespace brisk {
+
+class TaskState;
+
+namespace detail {
+class TimerHeap {
+ public:
+  bool empty() const noexcept { return heap_.empty(); }
+  std::size_t size() const noexcept { return heap_.size(); }
+  TimerNode& top() noexcept { return *heap_.front(); }
+  void push(TimerNode& n);
+  void remove(TimerNode& n) noexcept;
+
+ private:
+  static bool earlier(const TimerNode& a, const TimerNode& b) noexcept;
+  void sift_up(std::size_t i) noexcept;
+  void sift_down(std::size_t i) noexcept;
+  void place(std::size_t i, TimerNode* n) noexcept;
+
+  std::vector<TimerNode*> heap_;
+  std::uint64_t next_seq_ = 0;
+};
+}  // namespace detail
+
+class Loop {
+ public:
+  Loop();
+  ~Loop();
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
+
+  // This thread's loop; InvalidStateError when there is none.
+  static Loop& current();
+  static Loop* current_or_null() noexcept;
+
+  uv_loop_t* uv() noexcept { return &uv_; }
+  // The loop's cached time in ms, as libuv keeps it.
+  std::uint64_t now() const noexcept { return uv_now(&uv_); }
+
+  // Resume `h`, running as part of `task`, on the next turn of the loop.
+  void schedule(TaskState* task, std::coroutine_handle<> h);
+  // Resume it now (from a libuv callback), with `task` made current.
+  void resume_now(TaskState* task, std::coroutine_handle<> h) noexcept;
+
+  // Thread-safe: any thread may ask this loop to resume `h` in `task`.
+  // Each post must be announced first with expect_post() on the loop's own
+  // thread, which keeps the loop alive until the post arrives.
+  void expect_post() noexcept;
+  void post_threadsafe(TaskState* task, std::coroutine_handle<> h);
+
+  // Runs until `task` has finished.
+  void run_until_done(const TaskState& task);
+  // Cancels every live task, runs until all have finished, closes handles.
+  void shutdown();
+
+  TaskState* current_task() const noexcept { return current_; }
+  detail::IntrusiveList<TaskState>& tasks() noexcept { return tasks_; }
+
+  bool debug() const noexcept { return debug_; }
+  // In debug mode, a single resumption running longer than this is logged.
+  std::chrono::milliseconds slow_callback_threshold{100};
+
+  // Timers (used through TimerNode).
+  void add_timer(TimerNode& n);
+  void remove_timer(TimerNode& n) noexcept;
+  std::size_t timer_count() const noexcept { return timers_.size(); }
+
+ private:
+  struct Ready {
+    TaskState* task;
+    std::coroutine_handle<> handle;
+  };
+
+  void run_ready();
+  // One pass through libuv; false when nothing could ever wake the loop.
+  bool turn();
+  void resume(const Ready& r) noexcept;
+  void arm_timer() noexcept;
+  void fire_timers() noexcept;
+  void drain_inbox();
+  void install_debug_signal();
+
+  uv_loop_t uv_;
+  uv_timer_t timer_;
+  uv_async_t wakeup_;
+  uv_signal_t dump_signal_;
+  std::uint64_t armed_deadline_ = 0;
+  bool timer_armed_ = false;
+  bool debug_ = false;
+  bool closed_ = false;
+
+  std::vector<Ready> ready_;
+  std::vector<Ready> running_;
+  detail::TimerHeap timers_;
+  detail::IntrusiveList<TaskState> tasks_;
+  TaskState* current_ = nullptr;
+
+  std::mutex inbox_mutex_;
+  std::vector<Ready> inbox_;
+  std::uint64_t expected_posts_ = 0;
+};
+
+}  // namespace brisk

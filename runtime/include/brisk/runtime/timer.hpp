@@ -1,0 +1,79 @@
+#pragma once
+// Timers and sleep().
+//
+// A loop keeps its timers in one heap driven by a single uv_timer_t, so a
+// sleeping task costs a heap slot and the node inside its own frame, not a
+// libuv handle (which could only be freed after an asynchronous close).
+
+#include <brisk/runtime/suspension.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+
+namespace brisk {
+
+class Loop;
+namespace detail {
+class TimerHeap;
+}
+
+using Duration = std::chrono::milliseconds;
+
+// One pending timer. The node lives wherever its owner keeps it (usually an
+// awaiter in a coroutine frame); the owner must cancel it before it dies.
+class TimerNode {
+ public:
+  using Callback = void (*)(void* context) noexcept;
+
+  TimerNode(Callback on_fire, void* context) noexcept : on_fire_(on_fire), context_(context) {}
+  TimerNode(const TimerNode&) = delete;
+  TimerNode& operator=(const TimerNode&) = delete;
+  ~TimerNode();
+
+  // Fires on_fire after `delay` (from the loop's cached time, as libuv does).
+  // Re-arming an armed node moves its deadline.
+  void start(Loop& loop, Duration delay);
+  void stop() noexcept;
+  bool armed() const noexcept { return index_ != npos; }
+  std::uint64_t deadline() const noexcept { return deadline_; }
+
+ private:
+  friend class detail::TimerHeap;
+  friend class Loop;
+  static constexpr std::size_t npos = std::numeric_limits<std::size_t>::max();
+
+  Callback on_fire_;
+  void* context_;
+  Loop* loop_ = nullptr;
+  std::uint64_t deadline_ = 0;
+  std::uint64_t seq_ = 0;
+  std::size_t index_ = npos;
+};
+
+// `co_await sleep(d)`: suspends the task for d (asyncio.sleep). sleep(0ms)
+// yields to the other ready tasks once. Cancellable: the timer is removed and
+// CancelledError raised.
+class [[nodiscard]] SleepAwaiter final : public Suspension {
+ public:
+  explicit SleepAwaiter(Duration d) noexcept : delay_(d), timer_(&SleepAwaiter::on_fire, this) {}
+
+  bool await_ready() const noexcept { return false; }
+  bool await_suspend(std::coroutine_handle<> h);
+  void await_resume() const { raise_if_cancelled(); }
+
+ private:
+  static void on_fire(void* self) noexcept;
+  void abort() noexcept override;
+
+  Duration delay_;
+  TimerNode timer_;
+};
+
+template <typename Rep, typename Period>
+[[nodiscard]] SleepAwaiter sleep(std::chrono::duration<Rep, Period> d) noexcept {
+  return SleepAwaiter{std::chrono::ceil<Duration>(d)};
+}
+
+}  // namespace brisk

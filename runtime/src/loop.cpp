@@ -1,0 +1,233 @@
+#include <brisk/runtime/errors.hpp>
+#include <brisk/runtime/log.hpp>
+#include <brisk/runtime/loop.hpp>
+#include <brisk/runtime/task_state.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <utility>
+
+namespace brisk {
+namespace {
+
+thread_local Loop* this_thread_loop = nullptr;
+
+bool debug_requested() {
+  const char* v = std::getenv("BRISK_DEBUG");
+  return v != nullptr && *v != '\0' && std::strcmp(v, "0") != 0;
+}
+
+template <typename H>
+uv_handle_t* as_handle(H* h) noexcept {
+  return reinterpret_cast<uv_handle_t*>(h);
+}
+
+}  // namespace
+
+Loop::Loop() {
+  if (this_thread_loop != nullptr) {
+    throw InvalidStateError("brisk: this thread already runs a loop");
+  }
+  uv_check(uv_loop_init(&uv_), "uv_loop_init");
+  uv_.data = this;
+  uv_timer_init(&uv_, &timer_);
+  timer_.data = this;
+  uv_async_init(&uv_, &wakeup_, [](uv_async_t* a) { static_cast<Loop*>(a->data)->drain_inbox(); });
+  wakeup_.data = this;
+  uv_unref(as_handle(&wakeup_));
+  ready_.reserve(256);
+  running_.reserve(256);
+  debug_ = debug_requested();
+  if (debug_) {
+    install_debug_signal();
+  }
+  this_thread_loop = this;
+}
+
+Loop::~Loop() {
+  if (!closed_) {
+    shutdown();
+  }
+  this_thread_loop = nullptr;
+}
+
+Loop& Loop::current() {
+  if (this_thread_loop == nullptr) {
+    throw InvalidStateError("brisk: no loop runs on this thread (start one with brisk::run)");
+  }
+  return *this_thread_loop;
+}
+
+Loop* Loop::current_or_null() noexcept { return this_thread_loop; }
+
+void Loop::schedule(TaskState* task, std::coroutine_handle<> h) { ready_.push_back(Ready{task, h}); }
+
+void Loop::resume_now(TaskState* task, std::coroutine_handle<> h) noexcept { resume(Ready{task, h}); }
+
+void Loop::resume(const Ready& r) noexcept {
+  TaskState* previous = std::exchange(current_, r.task);
+  if (!debug_) {
+    r.handle.resume();
+  } else {
+    // The task may finish and be freed inside resume(): keep what the
+    // warning needs beforehand.
+    std::string name = r.task->name();
+    auto where = r.task->spawned_at();
+    auto start = std::chrono::steady_clock::now();
+    r.handle.resume();
+    auto took = std::chrono::steady_clock::now() - start;
+    if (took > slow_callback_threshold) {
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+      log(LogLevel::warning, "slow callback: task '" + name + "' (spawned at " + where.file + ":" +
+                                 std::to_string(where.line) + ") ran " + std::to_string(ms) +
+                                 " ms without yielding to the loop");
+    }
+  }
+  current_ = previous;
+}
+
+void Loop::run_ready() {
+  running_.swap(ready_);
+  for (const Ready& r : running_) {
+    resume(r);
+  }
+  running_.clear();
+}
+
+void Loop::add_timer(TimerNode& n) { timers_.push(n); }
+
+void Loop::remove_timer(TimerNode& n) noexcept { timers_.remove(n); }
+
+void Loop::arm_timer() noexcept {
+  if (timers_.empty()) {
+    if (timer_armed_) {
+      uv_timer_stop(&timer_);
+      timer_armed_ = false;
+    }
+    return;
+  }
+  std::uint64_t deadline = timers_.top().deadline();
+  if (timer_armed_ && deadline == armed_deadline_) {
+    return;
+  }
+  std::uint64_t now = this->now();
+  uv_timer_start(
+      &timer_, [](uv_timer_t* t) { static_cast<Loop*>(t->data)->fire_timers(); },
+      deadline > now ? deadline - now : 0, 0);
+  armed_deadline_ = deadline;
+  timer_armed_ = true;
+}
+
+void Loop::fire_timers() noexcept {
+  timer_armed_ = false;
+  std::uint64_t now = this->now();
+  while (!timers_.empty() && timers_.top().deadline() <= now) {
+    TimerNode& n = timers_.top();
+    timers_.remove(n);
+    n.on_fire_(n.context_);
+  }
+}
+
+void Loop::expect_post() noexcept {
+  if (expected_posts_++ == 0) {
+    uv_ref(as_handle(&wakeup_));
+  }
+}
+
+void Loop::post_threadsafe(TaskState* task, std::coroutine_handle<> h) {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    inbox_.push_back(Ready{task, h});
+  }
+  uv_async_send(&wakeup_);
+}
+
+void Loop::drain_inbox() {
+  std::vector<Ready> arrived;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    arrived.swap(inbox_);
+  }
+  for (const Ready& r : arrived) {
+    schedule(r.task, r.handle);
+  }
+  expected_posts_ -= arrived.size();
+  if (expected_posts_ == 0) {
+    uv_unref(as_handle(&wakeup_));
+  }
+}
+
+bool Loop::turn() {
+  arm_timer();
+  bool alive = uv_run(&uv_, ready_.empty() ? UV_RUN_ONCE : UV_RUN_NOWAIT) != 0;
+  return alive || !ready_.empty();
+}
+
+void Loop::run_until_done(const TaskState& task) {
+  for (;;) {
+    run_ready();
+    if (task.done()) {
+      return;
+    }
+    if (!turn()) {
+      throw InvalidStateError("brisk: deadlock: task '" + task.name() +
+                              "' waits for something that no handle, timer or thread can deliver");
+    }
+  }
+}
+
+void Loop::shutdown() {
+  tasks_.for_each([](TaskState& t) { t.cancel(); });
+  int stuck = 0;
+  for (;;) {
+    run_ready();
+    if (tasks_.empty()) {
+      break;
+    }
+    if (turn()) {
+      continue;
+    }
+    // Every task left caught its cancellation and waits for something that
+    // cannot come. Ask again a few times, as asyncio would once, then give up
+    // on them rather than hang the process.
+    if (++stuck > 3) {
+      log(LogLevel::error, "brisk: " + std::to_string(tasks_.size()) +
+                               " task(s) ignored cancellation at shutdown and were abandoned");
+      break;
+    }
+    tasks_.for_each([](TaskState& t) { t.cancel(); });
+  }
+
+  uv_close(as_handle(&timer_), nullptr);
+  uv_close(as_handle(&wakeup_), nullptr);
+  if (debug_) {
+    uv_close(as_handle(&dump_signal_), nullptr);
+  }
+  uv_walk(
+      &uv_,
+      [](uv_handle_t* h, void*) {
+        if (!uv_is_closing(h)) {
+          log(LogLevel::warning, std::string("brisk: a ") + uv_handle_type_name(uv_handle_get_type(h)) +
+                                     " handle was still open at loop shutdown; closing it");
+          uv_close(h, nullptr);
+        }
+      },
+      nullptr);
+  uv_run(&uv_, UV_RUN_DEFAULT);
+  if (uv_loop_close(&uv_) != 0) {
+    log(LogLevel::error, "brisk: the libuv loop could not be closed (requests still pending)");
+  }
+  closed_ = true;
+}
+
+void Loop::install_debug_signal() {
+  uv_signal_init(&uv_, &dump_signal_);
+  uv_signal_start(
+      &dump_signal_, [](uv_signal_t*, int) { dump_tasks(std::cerr); }, SIGUSR1);
+  uv_unref(as_handle(&dump_signal_));
+}
+
+}  // namespace brisk
