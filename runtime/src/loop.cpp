@@ -172,7 +172,8 @@ void Loop::run_until_done(const TaskState& task) {
     if (task.done()) {
       return;
     }
-    if (!turn()) {
+    // A libuv callback may have resumed the task to its end inline.
+    if (!turn() && !task.done()) {
       throw InvalidStateError("brisk: deadlock: task '" + task.name() +
                               "' waits for something that no handle, timer or thread can deliver");
     }

@@ -1,0 +1,569 @@
+#include <brisk/runtime/errors.hpp>
+#include <brisk/runtime/loop.hpp>
+#include <brisk/runtime/tcp.hpp>
+#include <brisk/runtime/task_state.hpp>
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <memory>
+#include <utility>
+
+namespace brisk {
+
+// A heap block shared by its owner (the TcpStream/TcpListener object) and
+// libuv (until the close callback); freed when both have let go.
+struct TcpStream::State {
+  uv_tcp_t tcp;
+  ReadAwaiter* reader = nullptr;
+  bool reading = false;
+  bool owned = true;
+  bool closing = false;
+  bool closed = false;
+};
+
+struct TcpListener::State {
+  uv_tcp_t tcp;
+  AcceptAwaiter* acceptor = nullptr;
+  int pending = 0;
+  bool owned = true;
+  bool closing = false;
+  bool closed = false;
+};
+
+namespace {
+
+// The loop's read buffer: every connection on this thread reads into it and
+// keeps only what it could not parse.
+constexpr std::size_t read_buffer_size = 64 * 1024;
+thread_local char read_buffer[read_buffer_size];
+
+template <typename H>
+uv_handle_t* as_handle(H* h) noexcept {
+  return reinterpret_cast<uv_handle_t*>(h);
+}
+template <typename H>
+uv_stream_t* as_stream(H* h) noexcept {
+  return reinterpret_cast<uv_stream_t*>(h);
+}
+
+template <typename S>
+S* state_of(const uv_handle_t* h) noexcept {
+  return static_cast<S*>(h->data);
+}
+
+template <typename S>
+void on_closed(uv_handle_t* h) noexcept {
+  S* s = state_of<S>(h);
+  s->closed = true;
+  if (!s->owned) {
+    delete s;
+  }
+}
+
+// Starts libuv's close; a parked reader is told the stream is gone.
+void begin_close(TcpStream::State* s, bool rst) noexcept {
+  if (s->closing) {
+    return;
+  }
+  s->closing = true;
+  if (ReadAwaiter* r = std::exchange(s->reader, nullptr)) {
+    r->fail(UV_ECANCELED);
+  }
+  if (!rst || uv_tcp_close_reset(&s->tcp, &on_closed<TcpStream::State>) != 0) {
+    uv_close(as_handle(&s->tcp), &on_closed<TcpStream::State>);
+  }
+}
+
+void release_stream(TcpStream::State* s, bool rst) noexcept {
+  s->owned = false;
+  if (!s->closing) {
+    begin_close(s, rst);
+  } else if (s->closed) {
+    delete s;
+  }
+}
+
+TcpStream::State* new_stream_state(uv_loop_t* loop) {
+  auto* s = new TcpStream::State;
+  uv_tcp_init(loop, &s->tcp);
+  s->tcp.data = s;
+  return s;
+}
+
+void on_alloc(uv_handle_t*, std::size_t, uv_buf_t* buf) noexcept {
+  *buf = uv_buf_init(read_buffer, read_buffer_size);
+}
+
+void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
+  auto* s = state_of<TcpStream::State>(as_handle(stream));
+  if (nread == 0) {
+    return;  // EAGAIN: nothing was read
+  }
+  ReadAwaiter* r = std::exchange(s->reader, nullptr);
+  if (r != nullptr) {
+    r->complete(nread, buf->base);
+  }
+  // Stop reading unless the task came straight back to read() (or the
+  // stream closed meanwhile): bytes nobody waits for must stay in the kernel.
+  if (!s->closing && s->reader == nullptr && s->reading) {
+    uv_read_stop(stream);
+    s->reading = false;
+  }
+}
+
+std::string format_address(const sockaddr_storage& ss) {
+  char ip[INET6_ADDRSTRLEN] = {};
+  std::string out;
+  if (ss.ss_family == AF_INET) {
+    const auto& a = reinterpret_cast<const sockaddr_in&>(ss);
+    uv_ip4_name(&a, ip, sizeof ip);
+    out.append(ip).append(":").append(std::to_string(ntohs(a.sin_port)));
+  } else if (ss.ss_family == AF_INET6) {
+    const auto& a = reinterpret_cast<const sockaddr_in6&>(ss);
+    uv_ip6_name(&a, ip, sizeof ip);
+    out.append("[").append(ip).append("]:").append(std::to_string(ntohs(a.sin6_port)));
+  } else {
+    out = "unknown";
+  }
+  return out;
+}
+
+struct AddrInfoDeleter {
+  void operator()(addrinfo* ai) const noexcept { freeaddrinfo(ai); }
+};
+
+std::unique_ptr<addrinfo, AddrInfoDeleter> resolve(const std::string& host, std::uint16_t port, bool passive) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+  addrinfo* out = nullptr;
+  std::string service = std::to_string(port);
+  int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &out);
+  if (rc != 0) {
+    throw UvError(UV_EAI_NONAME, "resolve " + host + ": " + gai_strerror(rc));
+  }
+  return std::unique_ptr<addrinfo, AddrInfoDeleter>(out);
+}
+
+}  // namespace
+
+// --- TcpStream ---
+
+TcpStream::TcpStream(TcpStream&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+
+TcpStream& TcpStream::operator=(TcpStream&& o) noexcept {
+  if (this != &o) {
+    close();
+    s_ = std::exchange(o.s_, nullptr);
+  }
+  return *this;
+}
+
+bool TcpStream::is_open() const noexcept { return s_ != nullptr && !s_->closing; }
+
+ReadAwaiter TcpStream::read() { return ReadAwaiter{s_}; }
+WriteAwaiter TcpStream::write(std::string_view data) { return WriteAwaiter{s_, data}; }
+ShutdownAwaiter TcpStream::shutdown() { return ShutdownAwaiter{s_}; }
+ConnectAwaiter TcpStream::connect(std::string host, std::uint16_t port) { return ConnectAwaiter{std::move(host), port}; }
+
+void TcpStream::close() noexcept {
+  if (s_ != nullptr) {
+    release_stream(std::exchange(s_, nullptr), false);
+  }
+}
+
+void TcpStream::reset() noexcept {
+  if (s_ != nullptr) {
+    release_stream(std::exchange(s_, nullptr), true);
+  }
+}
+
+void TcpStream::set_nodelay(bool on) noexcept {
+  if (is_open()) {
+    uv_tcp_nodelay(&s_->tcp, on ? 1 : 0);
+  }
+}
+
+std::size_t TcpStream::write_queue_size() const noexcept { return s_ != nullptr ? s_->tcp.write_queue_size : 0; }
+
+std::string TcpStream::peer_address() const {
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  if (!is_open() || uv_tcp_getpeername(&s_->tcp, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    return "unknown";
+  }
+  return format_address(ss);
+}
+
+std::string TcpStream::local_address() const {
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  if (!is_open() || uv_tcp_getsockname(&s_->tcp, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    return "unknown";
+  }
+  return format_address(ss);
+}
+
+// --- read ---
+
+bool ReadAwaiter::await_suspend(std::coroutine_handle<> h) {
+  if (s_ == nullptr || s_->closing) {
+    result_ = UV_EBADF;
+    return false;
+  }
+  if (s_->reader != nullptr) {
+    throw InvalidStateError("two tasks reading one TcpStream at once");
+  }
+  if (!park(h)) {
+    return false;
+  }
+  if (!s_->reading) {
+    int rc = uv_read_start(as_stream(&s_->tcp), &on_alloc, &on_read);
+    if (rc < 0) {
+      result_ = rc;
+      wake();
+      return true;
+    }
+    s_->reading = true;
+  }
+  s_->reader = this;
+  return true;
+}
+
+std::string_view ReadAwaiter::await_resume() const {
+  raise_if_cancelled();
+  if (result_ == UV_EOF) {
+    return {};
+  }
+  if (result_ < 0) {
+    throw UvError(static_cast<int>(result_), "read");
+  }
+  return {data_, static_cast<std::size_t>(result_)};
+}
+
+void ReadAwaiter::complete(ssize_t nread, const char* data) noexcept {
+  result_ = nread;
+  data_ = data;
+  wake_now();
+}
+
+void ReadAwaiter::fail(int code) noexcept {
+  result_ = code;
+  wake();
+}
+
+void ReadAwaiter::abort() noexcept {
+  s_->reader = nullptr;
+  if (s_->reading) {
+    uv_read_stop(as_stream(&s_->tcp));
+    s_->reading = false;
+  }
+  wake_cancelled();
+}
+
+// --- write ---
+
+bool WriteAwaiter::await_ready() {
+  if (s_ == nullptr || s_->closing) {
+    status_ = UV_EPIPE;
+    return true;
+  }
+  if (data_.empty()) {
+    return true;
+  }
+  // Most writes fit in the socket buffer: try first and skip the request
+  // machinery, but only when nothing queued would be overtaken.
+  if (s_->tcp.write_queue_size == 0) {
+    uv_buf_t buf = uv_buf_init(const_cast<char*>(data_.data()), static_cast<unsigned>(data_.size()));
+    int n = uv_try_write(as_stream(&s_->tcp), &buf, 1);
+    if (n >= 0 && static_cast<std::size_t>(n) == data_.size()) {
+      return true;
+    }
+    if (n > 0) {
+      data_.remove_prefix(static_cast<std::size_t>(n));
+    } else if (n != UV_EAGAIN) {
+      status_ = n;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool WriteAwaiter::await_suspend(std::coroutine_handle<> h) {
+  if (!park(h)) {
+    return false;
+  }
+  uv_buf_t buf = uv_buf_init(const_cast<char*>(data_.data()), static_cast<unsigned>(data_.size()));
+  req_.data = this;
+  int rc = uv_write(&req_, as_stream(&s_->tcp), &buf, 1, &WriteAwaiter::on_written);
+  if (rc < 0) {
+    status_ = rc;
+    wake();
+  }
+  return true;
+}
+
+void WriteAwaiter::on_written(uv_write_t* req, int status) noexcept {
+  auto* self = static_cast<WriteAwaiter*>(req->data);
+  self->status_ = status;
+  if (self->aborted_) {
+    self->wake_cancelled();
+  } else {
+    self->wake();
+  }
+}
+
+void WriteAwaiter::await_resume() const {
+  raise_if_cancelled();
+  if (status_ < 0) {
+    throw UvError(status_, "write");
+  }
+}
+
+void WriteAwaiter::abort() noexcept {
+  // A libuv write cannot be withdrawn; closing the stream makes it finish
+  // with UV_ECANCELED, and only then may the frame holding the bytes go.
+  aborted_ = true;
+  begin_close(s_, false);
+}
+
+// --- shutdown ---
+
+bool ShutdownAwaiter::await_suspend(std::coroutine_handle<> h) {
+  if (!park(h)) {
+    return false;
+  }
+  req_.data = this;
+  int rc = (s_ == nullptr || s_->closing)
+               ? UV_EPIPE
+               : uv_shutdown(&req_, as_stream(&s_->tcp), [](uv_shutdown_t* req, int status) {
+                   auto* self = static_cast<ShutdownAwaiter*>(req->data);
+                   self->status_ = status;
+                   if (self->aborted_) {
+                     self->wake_cancelled();
+                   } else {
+                     self->wake();
+                   }
+                 });
+  if (rc < 0) {
+    status_ = rc;
+    wake();
+  }
+  return true;
+}
+
+void ShutdownAwaiter::await_resume() const {
+  raise_if_cancelled();
+  if (status_ < 0 && status_ != UV_ENOTCONN) {
+    throw UvError(status_, "shutdown");
+  }
+}
+
+void ShutdownAwaiter::abort() noexcept {
+  aborted_ = true;
+  begin_close(s_, false);
+}
+
+// --- connect ---
+
+ConnectAwaiter::~ConnectAwaiter() {
+  if (s_ != nullptr) {
+    release_stream(s_, false);
+  }
+}
+
+bool ConnectAwaiter::await_suspend(std::coroutine_handle<> h) {
+  if (!park(h)) {
+    return false;
+  }
+  try {
+    auto ai = resolve(host_, port_, false);
+    s_ = new_stream_state(task()->loop().uv());
+    req_.data = this;
+    uv_check(uv_tcp_connect(&req_, &s_->tcp, ai->ai_addr,
+                            [](uv_connect_t* req, int status) {
+                              auto* self = static_cast<ConnectAwaiter*>(req->data);
+                              self->status_ = status;
+                              if (self->aborted_) {
+                                self->wake_cancelled();
+                              } else {
+                                self->wake();
+                              }
+                            }),
+             "connect");
+  } catch (const UvError& e) {
+    status_ = e.code();
+    wake();
+  }
+  return true;
+}
+
+TcpStream ConnectAwaiter::await_resume() {
+  raise_if_cancelled();
+  if (status_ < 0) {
+    throw UvError(status_, "connect to " + host_ + ":" + std::to_string(port_));
+  }
+  return TcpStream{std::exchange(s_, nullptr)};
+}
+
+void ConnectAwaiter::abort() noexcept {
+  aborted_ = true;
+  begin_close(s_, false);
+}
+
+// --- listener ---
+
+namespace {
+
+void begin_close(TcpListener::State* s) noexcept {
+  if (s->closing) {
+    return;
+  }
+  s->closing = true;
+  if (AcceptAwaiter* a = std::exchange(s->acceptor, nullptr)) {
+    a->complete(UV_ECANCELED);
+  }
+  uv_close(as_handle(&s->tcp), &on_closed<TcpListener::State>);
+}
+
+void on_connection(uv_stream_t* server, int status) noexcept {
+  auto* s = state_of<TcpListener::State>(as_handle(server));
+  if (AcceptAwaiter* a = std::exchange(s->acceptor, nullptr)) {
+    a->complete(status);
+  } else if (status == 0) {
+    ++s->pending;  // libuv holds it and stops polling until uv_accept
+  }
+}
+
+}  // namespace
+
+TcpListener::TcpListener(TcpListener&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+
+TcpListener& TcpListener::operator=(TcpListener&& o) noexcept {
+  if (this != &o) {
+    close();
+    s_ = std::exchange(o.s_, nullptr);
+  }
+  return *this;
+}
+
+TcpListener TcpListener::bind(const std::string& host, std::uint16_t port, Options options) {
+  auto ai = resolve(host, port, true);
+  int fd = ::socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    throw UvError(uv_translate_sys_error(errno), "socket");
+  }
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (options.reuse_port && ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+    int err = errno;
+    ::close(fd);
+    throw UvError(uv_translate_sys_error(err), "setsockopt SO_REUSEPORT");
+  }
+  if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+    int err = errno;
+    ::close(fd);
+    throw UvError(uv_translate_sys_error(err), "bind " + host + ":" + std::to_string(port));
+  }
+  auto* s = new State;
+  uv_tcp_init(Loop::current().uv(), &s->tcp);
+  s->tcp.data = s;
+  TcpListener listener;
+  listener.s_ = s;
+  if (int rc = uv_tcp_open(&s->tcp, fd); rc < 0) {
+    ::close(fd);
+    throw UvError(rc, "uv_tcp_open");
+  }
+  uv_check(uv_listen(as_stream(&s->tcp), options.backlog, &on_connection), "listen");
+  return listener;
+}
+
+std::uint16_t TcpListener::port() const {
+  sockaddr_storage ss{};
+  int len = sizeof ss;
+  uv_check(uv_tcp_getsockname(&s_->tcp, reinterpret_cast<sockaddr*>(&ss), &len), "getsockname");
+  return ss.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6&>(ss).sin6_port)
+                                  : ntohs(reinterpret_cast<sockaddr_in&>(ss).sin_port);
+}
+
+AcceptAwaiter TcpListener::accept() { return AcceptAwaiter{s_}; }
+
+void TcpListener::close() noexcept {
+  if (s_ == nullptr) {
+    return;
+  }
+  State* s = std::exchange(s_, nullptr);
+  s->owned = false;
+  if (!s->closing) {
+    begin_close(s);
+  } else if (s->closed) {
+    delete s;
+  }
+}
+
+AcceptAwaiter::~AcceptAwaiter() {
+  if (accepted_ != nullptr) {
+    release_stream(accepted_, false);
+  }
+}
+
+void AcceptAwaiter::take_connection() noexcept {
+  accepted_ = new_stream_state(s_->tcp.loop);
+  status_ = uv_accept(as_stream(&s_->tcp), as_stream(&accepted_->tcp));
+  if (status_ < 0) {
+    release_stream(std::exchange(accepted_, nullptr), false);
+  }
+}
+
+bool AcceptAwaiter::await_ready() {
+  if (s_ == nullptr || s_->closing) {
+    status_ = UV_EBADF;
+    return true;
+  }
+  if (s_->pending > 0) {
+    --s_->pending;
+    take_connection();
+    return true;
+  }
+  return false;
+}
+
+bool AcceptAwaiter::await_suspend(std::coroutine_handle<> h) {
+  if (s_->acceptor != nullptr) {
+    throw InvalidStateError("two tasks accepting on one TcpListener at once");
+  }
+  if (!park(h)) {
+    return false;
+  }
+  s_->acceptor = this;
+  return true;
+}
+
+void AcceptAwaiter::complete(int status) noexcept {
+  if (status == 0) {
+    take_connection();
+  } else {
+    status_ = status;
+  }
+  wake();
+}
+
+TcpStream AcceptAwaiter::await_resume() {
+  raise_if_cancelled();
+  if (status_ < 0) {
+    throw UvError(status_, "accept");
+  }
+  return TcpStream{std::exchange(accepted_, nullptr)};
+}
+
+void AcceptAwaiter::abort() noexcept {
+  s_->acceptor = nullptr;
+  wake_cancelled();
+}
+
+}  // namespace brisk
