@@ -19,6 +19,12 @@ namespace brisk {
 struct TcpStream::State {
   uv_tcp_t tcp;
   ReadAwaiter* reader = nullptr;
+  // Hang-up watch: the task to cancel, what arrived meanwhile, and how the
+  // stream ended (0 while open). `handed_out` backs the view read() returned.
+  TaskState* watcher = nullptr;
+  std::string kept;
+  std::string handed_out;
+  ssize_t ended = 0;
   bool reading = false;
   bool owned = true;
   bool closing = false;
@@ -39,6 +45,7 @@ namespace {
 // The loop's read buffer: every connection on this thread reads into it and
 // keeps only what it could not parse.
 constexpr std::size_t read_buffer_size = 64 * 1024;
+constexpr std::size_t max_kept_bytes = 64 * 1024;
 thread_local char read_buffer[read_buffer_size];
 
 template <typename H>
@@ -103,15 +110,28 @@ void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
   if (nread == 0) {
     return;  // EAGAIN: nothing was read
   }
-  ReadAwaiter* r = std::exchange(s->reader, nullptr);
-  if (r != nullptr) {
+  if (ReadAwaiter* r = std::exchange(s->reader, nullptr)) {
     r->complete(nread, buf->base);
+  } else if (s->watcher != nullptr) {
+    if (nread > 0) {
+      s->kept.append(buf->base, static_cast<std::size_t>(nread));
+    } else {
+      s->ended = nread;
+      std::exchange(s->watcher, nullptr)->cancel();
+    }
   }
-  // Stop reading unless the task came straight back to read() (or the
-  // stream closed meanwhile): bytes nobody waits for must stay in the kernel.
-  if (!s->closing && s->reader == nullptr && s->reading) {
+  // Keep reading only for a reader that came straight back to read(), or for
+  // a hang-up watch with room left: bytes nobody waits for stay in the kernel.
+  bool keep = s->reader != nullptr || (s->watcher != nullptr && s->kept.size() < max_kept_bytes);
+  if (!s->closing && s->reading && !keep) {
     uv_read_stop(stream);
     s->reading = false;
+  }
+}
+
+void start_reading(TcpStream::State* s) noexcept {
+  if (!s->reading && !s->closing && s->ended == 0) {
+    s->reading = uv_read_start(as_stream(&s->tcp), &on_alloc, &on_read) == 0;
   }
 }
 
@@ -183,6 +203,18 @@ void TcpStream::reset() noexcept {
   }
 }
 
+void TcpStream::watch_hangup(TaskState* task) noexcept {
+  if (!is_open()) {
+    return;
+  }
+  s_->watcher = task;
+  if (task != nullptr && s_->kept.size() < max_kept_bytes) {
+    start_reading(s_);
+  }
+}
+
+bool TcpStream::hung_up() const noexcept { return s_ != nullptr && s_->ended != 0; }
+
 void TcpStream::set_nodelay(bool on) noexcept {
   if (is_open()) {
     uv_tcp_nodelay(&s_->tcp, on ? 1 : 0);
@@ -211,6 +243,24 @@ std::string TcpStream::local_address() const {
 
 // --- read ---
 
+bool ReadAwaiter::await_ready() noexcept {
+  if (s_ == nullptr) {
+    return false;
+  }
+  if (!s_->kept.empty()) {
+    s_->handed_out.swap(s_->kept);
+    s_->kept.clear();
+    data_ = s_->handed_out.data();
+    result_ = static_cast<ssize_t>(s_->handed_out.size());
+    return true;
+  }
+  if (s_->ended != 0) {
+    result_ = s_->ended;
+    return true;
+  }
+  return false;
+}
+
 bool ReadAwaiter::await_suspend(std::coroutine_handle<> h) {
   if (s_ == nullptr || s_->closing) {
     result_ = UV_EBADF;
@@ -230,6 +280,9 @@ bool ReadAwaiter::await_suspend(std::coroutine_handle<> h) {
       return true;
     }
     s_->reading = true;
+  }
+  if (!s_->handed_out.empty()) {
+    std::string{}.swap(s_->handed_out);  // an idle stream holds no buffer
   }
   s_->reader = this;
   return true;

@@ -223,3 +223,39 @@ TEST_CASE("two threads, each with its own runtime and SO_REUSEPORT listener on o
   REQUIRE(accepted[0] > 0);
   REQUIRE(accepted[1] > 0);
 }
+
+TEST_CASE("a hang-up watch cancels the task when the peer closes, and keeps early bytes", "[tcp][hangup]") {
+  brisk::run([]() -> Task<void> {
+    auto listener = TcpListener::bind("127.0.0.1", 0);
+    auto accept_one = [](TcpListener* l) -> Task<TcpStream> { co_return co_await l->accept(); };
+
+    // Bytes that arrive while the task is busy elsewhere wait for its next read().
+    auto pending = brisk::spawn(accept_one(&listener));
+    TcpStream client = co_await TcpStream::connect("127.0.0.1", listener.port());
+    TcpStream server = co_await std::move(pending);
+    server.watch_hangup(brisk::current_task());
+    co_await client.write("early");
+    co_await brisk::sleep(20ms);
+    server.watch_hangup(nullptr);
+    std::string got(co_await server.read());
+    REQUIRE(got == "early");
+
+    // The peer going away while the watched task sleeps cancels that task.
+    auto busy = [](TcpStream* s) -> Task<bool> {
+      s->watch_hangup(brisk::current_task());
+      try {
+        co_await brisk::sleep(5s);
+      } catch (const brisk::CancelledError&) {
+        co_return s->hung_up();
+      }
+      co_return false;
+    };
+    auto handler = brisk::spawn(busy(&server));
+    co_await brisk::sleep(5ms);
+    client.close();
+    bool cancelled_by_hangup = co_await handler;
+    REQUIRE(cancelled_by_hangup);
+    std::string_view after = co_await server.read();
+    REQUIRE(after.empty());
+  }());
+}

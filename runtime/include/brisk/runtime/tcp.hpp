@@ -13,8 +13,16 @@
 // TcpListener object until close(); libuv closes asynchronously, so the block
 // frees itself in the close callback, after its owner may be long gone.
 // Only one task may read, and one write, at a time on a stream.
+//
+// Hang-up watch: a server wants to know that its client went away while a
+// handler runs, without reading on purpose. watch_hangup(task) keeps reading
+// armed while nobody is in read(): bytes that arrive are kept for the next
+// read() (up to 64 KiB, then reading pauses), and end-of-stream or an error
+// cancels `task`. On the fast path, where the task comes straight back to
+// read(), the watch costs nothing.
 
 #include <brisk/runtime/suspension.hpp>
+#include <brisk/runtime/task_state.hpp>
 
 #include <uv.h>
 
@@ -61,6 +69,11 @@ class TcpStream {
   // Closes with a RST instead of a FIN (abortive close).
   void reset() noexcept;
 
+  // See "Hang-up watch" above; nullptr ends the watch.
+  void watch_hangup(TaskState* task) noexcept;
+  // The peer closed or reset the stream while it was being watched.
+  bool hung_up() const noexcept;
+
   void set_nodelay(bool on) noexcept;
   // Bytes accepted by write() but not yet taken by the kernel.
   std::size_t write_queue_size() const noexcept;
@@ -74,7 +87,8 @@ class TcpStream {
 class ReadAwaiter final : public Suspension {
  public:
   explicit ReadAwaiter(TcpStream::State* s) noexcept : s_(s) {}
-  bool await_ready() const noexcept { return false; }
+  // Ready at once when the hang-up watch kept bytes or an end-of-stream.
+  bool await_ready() noexcept;
   bool await_suspend(std::coroutine_handle<> h);
   std::string_view await_resume() const;
 
