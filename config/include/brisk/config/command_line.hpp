@@ -1,0 +1,47 @@
+#pragma once
+// The daemon's command line:
+//   brisk [--config FILE] [--listen HOST:PORT] [--workers N|auto]
+//         [--log-level L] [--check-config] [--version] [--help]
+//
+// parse_command_line() loads the whole configuration (loader.hpp): defaults,
+// then FILE when --config is given (never a file found in the working
+// directory by itself), then the BRISK_* environment, then the flags. It
+// prints nothing and never throws ConfigError: the caller either runs with the
+// Invocation or prints an ExitRequest's message and exits with its code.
+
+#include <brisk/config/config.hpp>
+#include <brisk/config/loader.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace brisk::config {
+
+// A valid configuration and what to do with it.
+struct Invocation {
+  Config config;
+  std::optional<std::filesystem::path> config_path;
+  // --check-config: report the configuration (describe()) and exit 0.
+  bool check_only = false;
+};
+
+// Nothing to run. code 0 (--help, --version): print message to stdout.
+// code 2: a usage error (unknown flag, bad flag value) or an invalid
+// configuration file or environment: nothing starts. Print message to stderr.
+struct ExitRequest {
+  int code = 0;
+  std::string message;
+};
+
+using CommandLine = std::variant<Invocation, ExitRequest>;
+
+CommandLine parse_command_line(int argc, const char* const* argv, const Environment& env);
+// The same with process_environment().
+CommandLine parse_command_line(int argc, const char* const* argv);
+
+// "brisk 0.1.0", what --version prints.
+std::string version_string();
+
+}  // namespace brisk::config
