@@ -12,12 +12,14 @@ namespace {
 
 constexpr std::string_view usage_hint = "Run with --help for more information.\n";
 
-ExitRequest config_error(const ConfigError& e, int code) {
+// Every configuration mistake exits 2 and starts nothing; only a bad flag
+// earns the usage hint.
+ExitRequest config_error(const ConfigError& e, bool from_flag) {
   std::string message = "brisk: " + std::string(e.what()) + "\n";
-  if (code == 2) {
+  if (from_flag) {
     message += usage_hint;
   }
-  return ExitRequest{code, std::move(message)};
+  return ExitRequest{2, std::move(message)};
 }
 
 }  // namespace
@@ -70,7 +72,7 @@ CommandLine parse_command_line(int argc, const char* const* argv, const Environm
     }
     loader.load_environment(env);
   } catch (const ConfigError& e) {
-    return config_error(e, 2);
+    return config_error(e, false);
   }
   try {
     struct Flag {
@@ -89,12 +91,12 @@ CommandLine parse_command_line(int argc, const char* const* argv, const Environm
       }
     }
   } catch (const ConfigError& e) {
-    return config_error(e, 2);
+    return config_error(e, true);
   }
   try {
     invocation.config = loader.finish();
   } catch (const ConfigError& e) {
-    return config_error(e, 2);
+    return config_error(e, false);
   }
   invocation.check_only = check_only;
   return invocation;
