@@ -63,7 +63,16 @@ Loop& Loop::current() {
 
 Loop* Loop::current_or_null() noexcept { return this_thread_loop; }
 
-void Loop::schedule(TaskState* task, std::coroutine_handle<> h) { ready_.push_back(Ready{task, h}); }
+void Loop::schedule(TaskState* task, std::coroutine_handle<> h) {
+  ready_.push_back(Ready{task, h});
+  // Inside uv_run, a callback that ran before the poll phase (a timer already
+  // due, a deferred write callback) made a task ready; libuv 1.44 would then
+  // still poll until the next timer, or forever while any handle is active.
+  // uv_stop makes that poll return at once.
+  if (in_uv_run_) {
+    uv_stop(&uv_);
+  }
+}
 
 void Loop::resume_now(TaskState* task, std::coroutine_handle<> h) noexcept { resume(Ready{task, h}); }
 
@@ -138,10 +147,10 @@ void Loop::expect_post() noexcept {
 }
 
 void Loop::post_threadsafe(TaskState* task, std::coroutine_handle<> h) {
-  {
-    std::lock_guard lock(inbox_mutex_);
-    inbox_.push_back(Ready{task, h});
-  }
+  // Send while holding the lock: once another wakeup has drained this post,
+  // the loop may close and free wakeup_, so it must not be touched after.
+  std::lock_guard lock(inbox_mutex_);
+  inbox_.push_back(Ready{task, h});
   uv_async_send(&wakeup_);
 }
 
@@ -162,7 +171,9 @@ void Loop::drain_inbox() {
 
 bool Loop::turn() {
   arm_timer();
+  in_uv_run_ = true;
   bool alive = uv_run(&uv_, ready_.empty() ? UV_RUN_ONCE : UV_RUN_NOWAIT) != 0;
+  in_uv_run_ = false;
   return alive || !ready_.empty();
 }
 

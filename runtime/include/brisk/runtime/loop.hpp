@@ -108,6 +108,7 @@ class Loop {
   bool timer_armed_ = false;
   bool debug_ = false;
   bool closed_ = false;
+  bool in_uv_run_ = false;
 
   std::vector<Ready> ready_;
   std::vector<Ready> running_;
