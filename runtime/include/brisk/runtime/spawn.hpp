@@ -6,7 +6,8 @@
 // Ownership: the task's frame (a small driver coroutine whose promise is the
 // TaskState, holding the Task<T>'s frame) is kept alive by the loop until the
 // task finishes and by every JoinHandle until it is dropped. Dropping the
-// handle detaches the task; it runs on. A task that fails with nobody left to
+// handle detaches the task; it runs on (so, unlike asyncio, dropping the
+// result of spawn() is safe: the loop keeps the task alive). A task that fails with nobody left to
 // await it is logged when its last reference goes ("exception never
 // retrieved"), never lost silently.
 //
@@ -139,7 +140,7 @@ void start_spawned(TaskState& state, std::coroutine_handle<> frame);
 }  // namespace detail
 
 template <typename T>
-class [[nodiscard]] JoinHandle {
+class JoinHandle {
  public:
   JoinHandle() noexcept = default;
   explicit JoinHandle(detail::SpawnPromise<T>* p) noexcept : p_(p) {}  // adopts a reference
