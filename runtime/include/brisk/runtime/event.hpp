@@ -1,0 +1,40 @@
+#pragma once
+// Event (asyncio.Event): set() wakes every task in wait() and lets later
+// waits through until clear(). Single loop, like everything in a runtime.
+
+#include <brisk/runtime/detail/wait_list.hpp>
+
+namespace brisk {
+
+class Event {
+ public:
+  Event() = default;
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+
+  bool is_set() const noexcept { return set_; }
+  void set() noexcept {
+    set_ = true;
+    detail::Waiter::wake_all(waiters_);
+  }
+  void clear() noexcept { set_ = false; }
+
+  class [[nodiscard]] Awaiter : public detail::Waiter {
+   public:
+    explicit Awaiter(Event& e) noexcept : Waiter(e.waiters_), event_(&e) {}
+    bool await_ready() const noexcept { return event_->set_; }
+    void await_resume() const { raise_if_cancelled(); }
+
+   private:
+    Event* event_;
+  };
+
+  // Cancellable.
+  Awaiter wait() noexcept { return Awaiter{*this}; }
+
+ private:
+  bool set_ = false;
+  detail::Waiter::List waiters_;
+};
+
+}  // namespace brisk

@@ -1,0 +1,181 @@
+#pragma once
+// Queue<T> (asyncio.Queue): FIFO between tasks of one loop.
+//
+//   Queue<int> q(10);              // maxsize 10; 0 = unbounded
+//   co_await q.put(1);             // waits while full
+//   int v = co_await q.get();      // waits while empty
+//   q.try_put(2); q.try_get();     // never wait: false / nullopt instead
+//   q.task_done(); co_await q.join();
+//   q.close();                     // asyncio 3.13's shutdown()
+//
+// Items are handed directly to a waiting getter, and a waiting putter's item
+// is moved in as soon as there is room, so nothing is lost when a woken task
+// is cancelled before it runs (detail/wait_list.hpp). After close(), put()
+// raises QueueClosed, and get() drains what is left, then raises QueueClosed;
+// tasks waiting in put() or get() wake with it at once.
+
+#include <brisk/runtime/detail/wait_list.hpp>
+
+#include <cstddef>
+#include <deque>
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+namespace brisk {
+
+class QueueClosed : public std::runtime_error {
+ public:
+  QueueClosed() : std::runtime_error("queue closed") {}
+};
+
+template <typename T>
+class Queue {
+ public:
+  explicit Queue(std::size_t maxsize = 0) noexcept : maxsize_(maxsize) {}
+  Queue(const Queue&) = delete;
+  Queue& operator=(const Queue&) = delete;
+
+  std::size_t size() const noexcept { return items_.size(); }
+  std::size_t maxsize() const noexcept { return maxsize_; }
+  bool empty() const noexcept { return items_.empty(); }
+  bool full() const noexcept { return maxsize_ != 0 && items_.size() >= maxsize_; }
+  bool closed() const noexcept { return closed_; }
+
+  bool try_put(T value) {
+    if (closed_) {
+      throw QueueClosed{};
+    }
+    if (full()) {
+      return false;
+    }
+    push(std::move(value));
+    return true;
+  }
+
+  std::optional<T> try_get() {
+    if (items_.empty()) {
+      if (closed_) {
+        throw QueueClosed{};
+      }
+      return std::nullopt;
+    }
+    return pop();
+  }
+
+  class [[nodiscard]] PutAwaiter : public detail::Waiter {
+   public:
+    PutAwaiter(Queue& q, T v) : Waiter(q.putters_), q_(&q), value_(std::move(v)) {}
+    bool await_ready() {
+      if (q_->closed_ || !q_->full()) {
+        if (!q_->closed_) {
+          q_->push(std::move(*value_));
+          value_.reset();
+        }
+        return true;
+      }
+      return false;
+    }
+    void await_resume() const {
+      raise_if_cancelled();
+      if (value_) {
+        throw QueueClosed{};  // never taken: the queue closed first
+      }
+    }
+
+   private:
+    friend class Queue;
+    Queue* q_;
+    std::optional<T> value_;
+  };
+
+  class [[nodiscard]] GetAwaiter : public detail::Waiter {
+   public:
+    explicit GetAwaiter(Queue& q) noexcept : Waiter(q.getters_), q_(&q) {}
+    bool await_ready() {
+      if (!q_->items_.empty()) {
+        value_ = q_->pop();
+        return true;
+      }
+      return q_->closed_;
+    }
+    T await_resume() {
+      raise_if_cancelled();
+      if (!value_) {
+        throw QueueClosed{};
+      }
+      return std::move(*value_);
+    }
+
+   private:
+    friend class Queue;
+    Queue* q_;
+    std::optional<T> value_;
+  };
+
+  PutAwaiter put(T value) { return PutAwaiter{*this, std::move(value)}; }
+  GetAwaiter get() noexcept { return GetAwaiter{*this}; }
+
+  // One item fetched earlier is fully processed (join() counts them).
+  void task_done() {
+    if (unfinished_ == 0) {
+      throw std::logic_error("Queue::task_done called more times than items were put");
+    }
+    if (--unfinished_ == 0) {
+      detail::Waiter::wake_all(joiners_);
+    }
+  }
+
+  class [[nodiscard]] JoinAwaiter : public detail::Waiter {
+   public:
+    explicit JoinAwaiter(Queue& q) noexcept : Waiter(q.joiners_), q_(&q) {}
+    bool await_ready() const noexcept { return q_->unfinished_ == 0; }
+    void await_resume() const { raise_if_cancelled(); }
+
+   private:
+    Queue* q_;
+  };
+
+  // Waits until every item put has been marked task_done().
+  JoinAwaiter join() noexcept { return JoinAwaiter{*this}; }
+
+  void close() noexcept {
+    closed_ = true;
+    detail::Waiter::wake_all(getters_);
+    detail::Waiter::wake_all(putters_);
+  }
+
+ private:
+  void push(T value) {
+    ++unfinished_;
+    if (!getters_.empty()) {
+      auto& g = static_cast<GetAwaiter&>(getters_.front());
+      g.value_.emplace(std::move(value));
+      detail::Waiter::wake_first(getters_);
+    } else {
+      items_.push_back(std::move(value));
+    }
+  }
+
+  T pop() {
+    T v = std::move(items_.front());
+    items_.pop_front();
+    if (!putters_.empty() && !full()) {
+      auto& p = static_cast<PutAwaiter&>(putters_.front());
+      push(std::move(*p.value_));
+      p.value_.reset();
+      detail::Waiter::wake_first(putters_);
+    }
+    return v;
+  }
+
+  std::size_t maxsize_;
+  std::deque<T> items_;
+  std::size_t unfinished_ = 0;
+  bool closed_ = false;
+  detail::Waiter::List getters_;
+  detail::Waiter::List putters_;
+  detail::Waiter::List joiners_;
+};
+
+}  // namespace brisk
