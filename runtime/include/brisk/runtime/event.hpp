@@ -21,7 +21,7 @@ class Event {
 
   class [[nodiscard]] Awaiter : public detail::Waiter {
    public:
-    explicit Awaiter(Event& e) noexcept : Waiter(e.waiters_), event_(&e) {}
+    Awaiter(Event& e, bool shielded) noexcept : Waiter(e.waiters_, shielded), event_(&e) {}
     bool await_ready() const noexcept { return event_->set_; }
     void await_resume() const { raise_if_cancelled(); }
 
@@ -30,7 +30,9 @@ class Event {
   };
 
   // Cancellable.
-  Awaiter wait() noexcept { return Awaiter{*this}; }
+  Awaiter wait() noexcept { return Awaiter{*this, false}; }
+  // Not cancellable: for a parent waiting out children it has cancelled.
+  Awaiter wait_shielded() noexcept { return Awaiter{*this, true}; }
 
  private:
   bool set_ = false;
