@@ -14,7 +14,8 @@
 namespace brisk {
 namespace {
 
-std::atomic<std::uint64_t> next_task_id{1};
+// Per thread: ids tell the tasks of one loop apart, and need no atomics.
+thread_local std::uint32_t next_task_id = 1;
 
 bool is_cancellation(const std::exception_ptr& e) {
   try {
@@ -48,17 +49,26 @@ std::string site(const Site& where) {
 
 }  // namespace
 
-TaskState::TaskState(std::string name, Site where)
-    : loop_(&Loop::current()), name_(std::move(name)), where_(where), id_(next_task_id++) {
-  if (name_.empty()) {
-    name_ = "Task-" + std::to_string(id_);
+TaskState::TaskState() : loop_(&Loop::current()), id_(next_task_id++) { loop_->tasks().push_back(*this); }
+
+void TaskState::identify(std::string name, Site where) {
+  if (!name.empty()) {
+    name_ = std::make_unique<std::string>(std::move(name));
   }
-  loop_->tasks().push_back(*this);
+  file_ = where.file;
+  line_ = where.line;
+}
+
+const std::string& TaskState::name() const {
+  if (!name_) {
+    name_ = std::make_unique<std::string>("Task-" + std::to_string(id_));
+  }
+  return *name_;
 }
 
 TaskState::~TaskState() {
   if (error_ && !error_retrieved_) {
-    log(LogLevel::error, "task '" + name_ + "' (spawned at " + site(where_) +
+ log(LogLevel::error, "task '" + name() + "' (spawned at " + site(spawned_at()) +
                              ") failed and nobody awaited it: " + describe(error_));
   }
 }
@@ -87,7 +97,7 @@ bool TaskState::take_cancel() noexcept { return std::exchange(cancel_pending_, f
 
 void TaskState::release() noexcept {
   if (--refs_ == 0) {
-    frame_.destroy();
+    destroy_frame();
   }
 }
 
@@ -140,8 +150,7 @@ void dump_tasks(std::ostream& out) {
   auto tasks = all_tasks();
   out << "brisk: " << tasks.size() << " live task(s)\n";
   for (TaskState* t : tasks) {
-    out << "  #" << t->id() << " '" << t->name() << "' spawned at " << site(t->spawned_at()) << " in "
-        << t->spawned_at().function << ": ";
+    out << "  #" << t->id() << " '" << t->name() << "' spawned at " << site(t->spawned_at()) << ": ";
     if (const Suspension* s = t->suspended_in()) {
       out << "waiting in " << demangle(typeid(*s).name());
     } else if (t == current_task()) {

@@ -24,7 +24,7 @@ bool SleepAwaiter::await_suspend(std::coroutine_handle<> h) {
   if (!park(h)) {
     return false;
   }
-  timer_.start(task()->loop(), delay_);
+  timer_.start(task()->loop(), Duration(delay_ms_));
   return true;
 }
 
@@ -38,18 +38,18 @@ void SleepAwaiter::abort() noexcept {
 namespace detail {
 
 bool TimerHeap::earlier(const TimerNode& a, const TimerNode& b) noexcept {
-  return a.deadline_ != b.deadline_ ? a.deadline_ < b.deadline_ : a.seq_ < b.seq_;
+  return a.deadline_ != b.deadline_ ? a.deadline_ < b.deadline_ : static_cast<std::int32_t>(a.seq_ - b.seq_) < 0;
 }
 
 void TimerHeap::place(std::size_t i, TimerNode* n) noexcept {
   heap_[i] = n;
-  n->index_ = i;
+  n->index_ = static_cast<std::uint32_t>(i);
 }
 
 void TimerHeap::push(TimerNode& n) {
   n.seq_ = next_seq_++;
   heap_.push_back(&n);
-  n.index_ = heap_.size() - 1;
+  n.index_ = static_cast<std::uint32_t>(heap_.size() - 1);
   sift_up(n.index_);
 }
 

@@ -38,7 +38,7 @@ class TimerHeap {
   void place(std::size_t i, TimerNode* n) noexcept;
 
   std::vector<TimerNode*> heap_;
-  std::uint64_t next_seq_ = 0;
+  std::uint32_t next_seq_ = 0;
 };
 }  // namespace detail
 

@@ -81,22 +81,16 @@ class SpawnPromiseBase : public TaskState {
 
   void unhandled_exception() noexcept { set_error(std::current_exception()); }
 
-  using TaskState::bind_frame;
+  using TaskState::identify;
 };
 
 template <typename T>
 class SpawnPromise final : public SpawnPromiseBase {
  public:
-  // The promise sees the driver's parameters: the name and site come from
-  // spawn(), which passes them through drive().
-  SpawnPromise(Task<T>&, std::string& name, Site where)
-      : SpawnPromiseBase(std::move(name), where) {}
-
   Driver<T> get_return_object() noexcept {
-    auto h = std::coroutine_handle<SpawnPromise>::from_promise(*this);
-    bind_frame(h);
-    return Driver<T>{h};
+    return Driver<T>{std::coroutine_handle<SpawnPromise>::from_promise(*this)};
   }
+  void destroy_frame() noexcept override { std::coroutine_handle<SpawnPromise>::from_promise(*this).destroy(); }
   template <typename U>
   void return_value(U&& v) {
     value_.emplace(std::forward<U>(v));
@@ -110,19 +104,17 @@ class SpawnPromise final : public SpawnPromiseBase {
 template <>
 class SpawnPromise<void> final : public SpawnPromiseBase {
  public:
-  SpawnPromise(Task<void>&, std::string& name, Site where)
-      : SpawnPromiseBase(std::move(name), where) {}
-
   Driver<void> get_return_object() noexcept {
-    auto h = std::coroutine_handle<SpawnPromise>::from_promise(*this);
-    bind_frame(h);
-    return Driver<void>{h};
+    return Driver<void>{std::coroutine_handle<SpawnPromise>::from_promise(*this)};
   }
+  void destroy_frame() noexcept override { std::coroutine_handle<SpawnPromise>::from_promise(*this).destroy(); }
   void return_void() noexcept {}
 };
 
+// Only the Task is a parameter: whatever else spawn() knows is set on the
+// promise afterwards, so the frame of every task stays small.
 template <typename T>
-Driver<T> drive(Task<T> task, std::string /*name*/, Site /*where*/) {
+Driver<T> drive(Task<T> task) {
   // A task cancelled before its first step never starts its coroutine.
   if (current_task()->take_cancel()) {
     task.drop_unstarted();
@@ -224,8 +216,9 @@ class JoinHandle {
 template <typename T>
 JoinHandle<T> spawn(Task<T> task, std::string name = {},
                     Site where = {}) {
-  auto driver = detail::drive<T>(std::move(task), name, where);
+  auto driver = detail::drive<T>(std::move(task));
   auto& promise = driver.handle.promise();
+  promise.identify(std::move(name), where);
   detail::start_spawned(promise, driver.handle);
   promise.add_ref();  // the handle's reference; the loop holds the first
   return JoinHandle<T>{&promise};

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <exception>
 #include <iosfwd>
+#include <memory>
 #include <brisk/runtime/site.hpp>
 #include <string>
 #include <vector>
@@ -35,9 +36,12 @@ class TaskState : public detail::ListHook {
   TaskState(const TaskState&) = delete;
   TaskState& operator=(const TaskState&) = delete;
 
-  const std::string& name() const noexcept { return name_; }
-  const Site& spawned_at() const noexcept { return where_; }
-  std::uint64_t id() const noexcept { return id_; }
+  // The name given to spawn(), or "Task-<id>" as asyncio names them.
+  const std::string& name() const;
+  // File and line of the spawn() call (the function is not kept: a task's
+  // state stays small).
+  Site spawned_at() const noexcept { return Site{file_, line_, ""}; }
+  std::uint32_t id() const noexcept { return id_; }
   Loop& loop() const noexcept { return *loop_; }
 
   bool done() const noexcept { return done_; }
@@ -72,23 +76,27 @@ class TaskState : public detail::ListHook {
   std::exception_ptr peek_error() const noexcept { return error_; }
 
  protected:
-  TaskState(std::string name, Site where);
+  TaskState();
   virtual ~TaskState();
 
+  void identify(std::string name, Site where);
+
   // Called by the driver coroutine's promise.
-  void bind_frame(std::coroutine_handle<> frame) noexcept { frame_ = frame; }
+  // Frees the coroutine frame this state lives in.
+  virtual void destroy_frame() noexcept = 0;
   void set_error(std::exception_ptr e) noexcept;
   void finish() noexcept;
 
  private:
   Loop* loop_;
-  std::coroutine_handle<> frame_ = nullptr;
-  std::string name_;
-  Site where_;
-  std::uint64_t id_;
+  // Built on first use: most tasks are never asked their name.
+  mutable std::unique_ptr<std::string> name_;
+  const char* file_ = "";
   Suspension* suspended_in_ = nullptr;
   std::exception_ptr error_;
   detail::IntrusiveList<detail::JoinWaiter> joiners_;
+  std::uint32_t id_;
+  std::uint32_t line_ = 0;
   int cancel_requests_ = 0;
   std::uint32_t refs_ = 1;
   bool cancel_pending_ = false;

@@ -7,6 +7,7 @@
 
 #include <brisk/runtime/suspension.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -42,14 +43,16 @@ class TimerNode {
  private:
   friend class detail::TimerHeap;
   friend class Loop;
-  static constexpr std::size_t npos = std::numeric_limits<std::size_t>::max();
+  static constexpr std::uint32_t npos = std::numeric_limits<std::uint32_t>::max();
 
   Callback on_fire_;
   void* context_;
   Loop* loop_ = nullptr;
   std::uint64_t deadline_ = 0;
-  std::uint64_t seq_ = 0;
-  std::size_t index_ = npos;
+  // 32 bits each keep a sleeping task small; the sequence number only orders
+  // timers with the same deadline, so its wrapping is harmless.
+  std::uint32_t seq_ = 0;
+  std::uint32_t index_ = npos;
 };
 
 // `co_await sleep(d)`: suspends the task for d (asyncio.sleep). sleep(0ms)
@@ -57,7 +60,9 @@ class TimerNode {
 // CancelledError raised.
 class [[nodiscard]] SleepAwaiter final : public Suspension {
  public:
-  explicit SleepAwaiter(Duration d) noexcept : delay_(d), timer_(&SleepAwaiter::on_fire, this) {}
+  explicit SleepAwaiter(Duration d) noexcept
+      : delay_ms_(d.count() <= 0 ? 0 : static_cast<std::uint32_t>(std::min<Duration::rep>(d.count(), max_delay_ms))),
+        timer_(&SleepAwaiter::on_fire, this) {}
 
   bool await_ready() const noexcept { return false; }
   bool await_suspend(std::coroutine_handle<> h);
@@ -67,7 +72,10 @@ class [[nodiscard]] SleepAwaiter final : public Suspension {
   static void on_fire(void* self) noexcept;
   void abort() noexcept override;
 
-  Duration delay_;
+  // About 49 days; longer sleeps are cut to it.
+  static constexpr Duration::rep max_delay_ms = std::numeric_limits<std::uint32_t>::max();
+
+  std::uint32_t delay_ms_;  // fits in the tail of Suspension
   TimerNode timer_;
 };
 
