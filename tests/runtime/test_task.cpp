@@ -159,3 +159,19 @@ TEST_CASE("current_task and all_tasks name the live tasks", "[introspection]") {
     REQUIRE(brisk::all_tasks().size() == 1);
   }());
 }
+
+TEST_CASE("a task cancelled while joining another wakes at once and cancels what it joined", "[cancel][spawn]") {
+  brisk::run([]() -> Task<void> {
+    auto nap = []() -> Task<void> { co_await brisk::sleep(1h); };
+    auto joiner = [](brisk::JoinHandle<void> target) -> Task<void> { co_await target; };
+    auto inner = brisk::spawn(nap(), "inner");
+    auto outer = brisk::spawn(joiner(inner), "outer");
+    co_await brisk::sleep(2ms);
+    outer.cancel();
+    co_await outer.finished();
+    co_await inner.finished();
+    REQUIRE(outer.cancelled());
+    REQUIRE(inner.cancelled());  // as awaiting an asyncio.Task does
+    REQUIRE(brisk::Loop::current().timer_count() == 0);
+  }());
+}
