@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <vector>
@@ -17,20 +19,7 @@ using namespace std::chrono_literals;
 using brisk::JoinHandle;
 using brisk::Task;
 
-namespace {
-
-// Awaits a task expected to be cancelled; true when it was.
-template <typename T>
-Task<bool> ends_cancelled(JoinHandle<T>& h) {
-  try {
-    co_await h;
-  } catch (const brisk::CancelledError&) {
-    co_return true;
-  }
-  co_return false;
-}
-
-}  // namespace
+using brisk::test::ends_cancelled;
 
 TEST_CASE("ten workers behind Semaphore(3) never exceed three at once, and all finish", "[semaphore]") {
   brisk::run([]() -> Task<void> {

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -17,6 +19,7 @@ using brisk::JoinHandle;
 using brisk::Task;
 using brisk::TcpListener;
 using brisk::TcpStream;
+using brisk::test::accept_one;
 
 namespace {
 
@@ -90,7 +93,6 @@ TEST_CASE("echo server: 1,000 concurrent clients, every byte echoed", "[tcp]") {
 TEST_CASE("a peer that closes gives end-of-stream; a reset gives an error", "[tcp]") {
   brisk::run([]() -> Task<void> {
     auto listener = TcpListener::bind("127.0.0.1", 0);
-    auto accept_one = [](TcpListener* l) -> Task<TcpStream> { co_return co_await l->accept(); };
 
     auto pending = brisk::spawn(accept_one(&listener));
     TcpStream client = co_await TcpStream::connect("127.0.0.1", listener.port());
@@ -128,7 +130,6 @@ TEST_CASE("connect to a closed port raises UvError", "[tcp]") {
 TEST_CASE("read and accept are cancellable and leak nothing", "[tcp][cancel]") {
   brisk::run([]() -> Task<void> {
     auto listener = TcpListener::bind("127.0.0.1", 0);
-    auto accept_one = [](TcpListener* l) -> Task<TcpStream> { co_return co_await l->accept(); };
 
     auto waiting = brisk::spawn(accept_one(&listener));
     co_await brisk::sleep(5ms);
@@ -156,7 +157,6 @@ TEST_CASE("read and accept are cancellable and leak nothing", "[tcp][cancel]") {
 TEST_CASE("closing a stream wakes its parked reader", "[tcp]") {
   brisk::run([]() -> Task<void> {
     auto listener = TcpListener::bind("127.0.0.1", 0);
-    auto accept_one = [](TcpListener* l) -> Task<TcpStream> { co_return co_await l->accept(); };
     auto pending = brisk::spawn(accept_one(&listener));
     TcpStream client = co_await TcpStream::connect("127.0.0.1", listener.port());
     TcpStream server = co_await std::move(pending);
@@ -227,7 +227,6 @@ TEST_CASE("two threads, each with its own runtime and SO_REUSEPORT listener on o
 TEST_CASE("a hang-up watch cancels the task when the peer closes, and keeps early bytes", "[tcp][hangup]") {
   brisk::run([]() -> Task<void> {
     auto listener = TcpListener::bind("127.0.0.1", 0);
-    auto accept_one = [](TcpListener* l) -> Task<TcpStream> { co_return co_await l->accept(); };
 
     // Bytes that arrive while the task is busy elsewhere wait for its next read().
     auto pending = brisk::spawn(accept_one(&listener));

@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -195,12 +197,7 @@ TEST_CASE("a task cancelled while its job is queued wakes at once and the job ne
 
     auto before = Clock::now();
     h.cancel();
-    bool cancelled = false;
-    try {
-      co_await h;
-    } catch (const brisk::CancelledError&) {
-      cancelled = true;
-    }
+    bool cancelled = co_await brisk::test::ends_cancelled(h);
     REQUIRE(cancelled);
     REQUIRE(h.cancelled());
     REQUIRE(Clock::now() - before < 50ms);  // not after the busy job
@@ -246,12 +243,7 @@ TEST_CASE("a task cancelled while its job runs raises CancelledError only after 
     REQUIRE_FALSE(h.done());  // still parked: fn is running
 
     gate->open();
-    bool cancelled = false;
-    try {
-      co_await h;
-    } catch (const brisk::CancelledError&) {
-      cancelled = true;
-    }
+    bool cancelled = co_await brisk::test::ends_cancelled(h);
     REQUIRE(cancelled);
     REQUIRE(h.cancelled());
     REQUIRE(wrote_in_time);
@@ -352,12 +344,7 @@ TEST_CASE("shutdown completes queued jobs as cancelled and refuses new ones", "[
 
     // shutdown() joins the busy worker, so it cannot run on the loop thread.
     *stop = std::thread([p] { p->shutdown(); });
-    bool cancelled = false;
-    try {
-      co_await queued;
-    } catch (const brisk::CancelledError&) {
-      cancelled = true;
-    }
+    bool cancelled = co_await brisk::test::ends_cancelled(queued);
     REQUIRE(cancelled);
     REQUIRE_FALSE(busy.done());
 
