@@ -1,8 +1,17 @@
 #pragma once
 // Event (asyncio.Event): set() wakes every task in wait() and lets later
-// waits through until clear(). Single loop, like everything in a runtime.
+// waits through until clear(). A clear() right after set() does not take the
+// wake-up back from the tasks set() released (as in asyncio). A task
+// cancelled while waiting leaves the queue and raises CancelledError; one
+// cancelled after set() woke it returns normally and meets the cancellation
+// at its next suspension.
+//
+// Lifetimes: the event outlives every task waiting on it (each waiter is a
+// node inside its awaiter, in the waiting frame). One loop only.
 
 #include <brisk/runtime/detail/wait_list.hpp>
+
+#include <cstddef>
 
 namespace brisk {
 
@@ -18,6 +27,7 @@ class Event {
     detail::Waiter::wake_all(waiters_);
   }
   void clear() noexcept { set_ = false; }
+  std::size_t waiters() const noexcept { return waiters_.size(); }
 
   class [[nodiscard]] Awaiter : public detail::Waiter {
    public:

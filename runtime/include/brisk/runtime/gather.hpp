@@ -1,107 +1,98 @@
 #pragma once
-// gather() and gather_settled() (asyncio.gather, with and without
-// return_exceptions=True).
+// gather() and gather_settled(): asyncio.gather, without and with
+// return_exceptions=True.
 //
-//   auto [a, b] = co_await gather(fetch(1), fetch(2));      // tuple
-//   std::vector<int> all = co_await gather(std::move(tasks));
-//   auto outcomes = co_await gather_settled(std::move(tasks)); // Outcome<T> each
+//   auto [user, posts] = co_await gather(fetch_user(id), fetch_posts(id));  // std::tuple
+//   std::vector<int> sizes = co_await gather(std::move(tasks));             // in the tasks' order
+//   auto outcomes = co_await gather_settled(std::move(tasks));              // Outcome<T> each
 //
-// Every task runs concurrently as a child task. gather(): the first failure
-// cancels the others, waits for them, and is rethrown (asyncio leaves them
-// running; here they may reference the caller's frame). gather_settled()
-// lets every task finish and returns each value or exception, in order.
-// Cancelling the gathering task cancels all children and waits for them.
-// void results are std::monostate.
+// Every task runs concurrently as a child task of its own, named
+// "<gathering task>:gather[i]". A void result is std::monostate.
+//
+// gather(): the first child to fail (CancelledError included, as in asyncio)
+// makes gather cancel the others, wait until they have finished, and rethrow
+// that first exception. This departs from asyncio on purpose: asyncio.gather
+// returns at once and leaves the others running, but here a child may
+// reference the caller's frame, so gather never returns before every child
+// has finished (see detail/children.hpp).
+//
+// gather_settled(): every child runs to its end; each one's value or
+// exception comes back in order.
+//
+// Both: cancelling the gathering task cancels every child, waits until they
+// have finished, and rethrows CancelledError.
+//
+// Lifetimes: each Task is moved into its child task; the gathering coroutine
+// outlives every child, so a child may reference whatever the caller's frame
+// keeps alive while it awaits gather.
 
 #include <brisk/runtime/detail/children.hpp>
 #include <brisk/runtime/outcome.hpp>
+#include <brisk/runtime/task.hpp>
 
-#include <optional>
+#include <cstddef>
 #include <tuple>
-#include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
 
 namespace brisk {
 
-namespace detail {
-
 template <typename T>
-using Stored = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
-
-template <typename T>
-Task<void> store_into(Task<T> task, std::optional<Stored<T>>& slot) {
-  if constexpr (std::is_void_v<T>) {
-    co_await std::move(task);
-    slot.emplace();
-  } else {
-    slot.emplace(co_await std::move(task));
-  }
-}
-
-}  // namespace detail
-
-template <typename T>
-Task<std::vector<detail::Stored<T>>> gather(std::vector<Task<T>> tasks) {
-  std::vector<std::optional<detail::Stored<T>>> slots(tasks.size());
-  std::exception_ptr first_error;
-  detail::Children children;
+[[nodiscard]] Task<std::vector<detail::Stored<T>>> gather(std::vector<Task<T>> tasks) {
+  std::vector<detail::Slot<T>> slots(tasks.size());
+  detail::Children children{"gather", detail::Children::Until::first_failure, tasks.size()};
   for (std::size_t i = 0; i < tasks.size(); ++i) {
-    children.start(detail::store_into(std::move(tasks[i]), slots[i]), [&first_error](std::exception_ptr e) {
-      if (e && !first_error) {
-        first_error = e;
-      }
-    });
+    children.start(std::move(tasks[i]), slots[i]);
   }
-  co_await children.wait_until([&first_error] { return first_error != nullptr; });
-  if (first_error) {
-    std::rethrow_exception(first_error);
+  co_await children.join();
+  children.rethrow_first_failure();
+  std::vector<detail::Stored<T>> values;
+  values.reserve(slots.size());
+  for (auto& slot : slots) {
+    values.push_back(detail::unwrap(detail::collect(slot)));
   }
-  std::vector<detail::Stored<T>> out;
-  out.reserve(slots.size());
-  for (auto& s : slots) {
-    out.push_back(std::move(*s));
-  }
-  co_return out;
+  co_return values;
 }
 
 template <typename... Ts>
-Task<std::tuple<detail::Stored<Ts>...>> gather(Task<Ts>... tasks) {
-  std::tuple<std::optional<detail::Stored<Ts>>...> slots;
-  std::exception_ptr first_error;
-  detail::Children children;
-  auto on_end = [&first_error](std::exception_ptr e) {
-    if (e && !first_error) {
-      first_error = e;
-    }
-  };
+[[nodiscard]] Task<std::tuple<detail::Stored<Ts>...>> gather(Task<Ts>... tasks) {
+  std::tuple<detail::Slot<Ts>...> slots;
+  detail::Children children{"gather", detail::Children::Until::first_failure, sizeof...(Ts)};
   [&]<std::size_t... I>(std::index_sequence<I...>) {
-    (children.start(detail::store_into(std::move(tasks), std::get<I>(slots)), on_end), ...);
+    (children.start(std::move(tasks), std::get<I>(slots)), ...);
   }(std::index_sequence_for<Ts...>{});
-  co_await children.wait_until([&first_error] { return first_error != nullptr; });
-  if (first_error) {
-    std::rethrow_exception(first_error);
-  }
-  co_return std::apply([](auto&... s) { return std::tuple<detail::Stored<Ts>...>{std::move(*s)...}; }, slots);
+  co_await children.join();
+  children.rethrow_first_failure();
+  co_return std::apply(
+      [](auto&... slot) { return std::tuple<detail::Stored<Ts>...>{detail::unwrap(detail::collect(slot))...}; },
+      slots);
 }
 
 template <typename T>
-Task<std::vector<Outcome<T>>> gather_settled(std::vector<Task<T>> tasks) {
-  std::vector<std::optional<detail::Stored<T>>> slots(tasks.size());
-  std::vector<std::exception_ptr> errors(tasks.size());
-  detail::Children children;
+[[nodiscard]] Task<std::vector<Outcome<T>>> gather_settled(std::vector<Task<T>> tasks) {
+  std::vector<detail::Slot<T>> slots(tasks.size());
+  detail::Children children{"gather", detail::Children::Until::all_ended, tasks.size()};
   for (std::size_t i = 0; i < tasks.size(); ++i) {
-    children.start(detail::store_into(std::move(tasks[i]), slots[i]),
-                   [&errors, i](std::exception_ptr e) { errors[i] = e; });
+    children.start(std::move(tasks[i]), slots[i]);
   }
-  co_await children.wait_until([] { return false; });
-  std::vector<Outcome<T>> out;
-  out.reserve(slots.size());
-  for (std::size_t i = 0; i < slots.size(); ++i) {
-    out.push_back(errors[i] ? Outcome<T>::failure(errors[i]) : Outcome<T>::success(std::move(*slots[i])));
+  co_await children.join();
+  std::vector<Outcome<T>> outcomes;
+  outcomes.reserve(slots.size());
+  for (auto& slot : slots) {
+    outcomes.push_back(detail::collect(slot));
   }
-  co_return out;
+  co_return outcomes;
+}
+
+template <typename... Ts>
+[[nodiscard]] Task<std::tuple<Outcome<Ts>...>> gather_settled(Task<Ts>... tasks) {
+  std::tuple<detail::Slot<Ts>...> slots;
+  detail::Children children{"gather", detail::Children::Until::all_ended, sizeof...(Ts)};
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (children.start(std::move(tasks), std::get<I>(slots)), ...);
+  }(std::index_sequence_for<Ts...>{});
+  co_await children.join();
+  co_return std::apply([](auto&... slot) { return std::tuple<Outcome<Ts>...>{detail::collect(slot)...}; }, slots);
 }
 
 }  // namespace brisk

@@ -8,11 +8,24 @@
 //   q.task_done(); co_await q.join();
 //   q.close();                     // asyncio 3.13's shutdown()
 //
-// Items are handed directly to a waiting getter, and a waiting putter's item
-// is moved in as soon as there is room, so nothing is lost when a woken task
-// is cancelled before it runs (detail/wait_list.hpp). After close(), put()
-// raises QueueClosed, and get() drains what is left, then raises QueueClosed;
-// tasks waiting in put() or get() wake with it at once.
+// try_put() on a full queue returns false rather than throwing (asyncio
+// raises QueueFull): a full queue is an expected outcome a caller branches
+// on, e.g. into a 503; misuse (task_done() too often) throws.
+//
+// Waiters are served FIFO and nothing is lost to a cancellation: an item is
+// handed straight to the longest-waiting getter, and a waiting putter's item
+// is moved in as soon as there is room, both as the waiter is unlinked. A
+// task cancelled after that, in the same loop turn, still returns from get()
+// with its item (from put() with its item queued) and meets the cancellation
+// at its next suspension. A task cancelled while still queued raises
+// CancelledError; its put() leaves nothing in the queue.
+//
+// close(): put() and try_put() raise QueueClosed; get() and try_get() drain
+// what is left, then raise QueueClosed; tasks waiting in put() or get() wake
+// with it at once. join() is not released by close(), as in asyncio.
+//
+// Lifetimes: the queue outlives every task waiting on it; a waiting put()'s
+// item lives in its awaiter, in the putter's frame, until it is moved in.
 
 #include <brisk/runtime/detail/wait_list.hpp>
 
@@ -24,6 +37,7 @@
 
 namespace brisk {
 
+// Raised by a closed queue (asyncio.QueueShutDown).
 class QueueClosed : public std::runtime_error {
  public:
   QueueClosed() : std::runtime_error("queue closed") {}
@@ -67,14 +81,15 @@ class Queue {
    public:
     PutAwaiter(Queue& q, T v) : Waiter(q.putters_), q_(&q), value_(std::move(v)) {}
     bool await_ready() {
-      if (q_->closed_ || !q_->full()) {
-        if (!q_->closed_) {
-          q_->push(std::move(*value_));
-          value_.reset();
-        }
-        return true;
+      if (q_->closed_) {
+        return true;  // await_resume raises: the item is still ours
       }
-      return false;
+      if (q_->full()) {
+        return false;
+      }
+      q_->push(std::move(*value_));
+      value_.reset();
+      return true;
     }
     void await_resume() const {
       raise_if_cancelled();

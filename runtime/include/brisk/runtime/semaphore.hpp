@@ -1,23 +1,34 @@
 #pragma once
 // Semaphore and BoundedSemaphore (asyncio's), with RAII guards:
 //
-//   auto permit = co_await sem.acquire();          // released at scope exit
-//   if (auto p = co_await sem.acquire_for(100ms))  // bounded wait (server 503s)
+//   auto permit = co_await sem.acquire();               // released at scope exit
+//   if (auto p = co_await sem.acquire_for(100ms)) {...} // bounded wait (server 503s)
+//   if (auto p = sem.try_acquire()) {...}               // never waits
 //
-// FIFO: a released permit goes straight to the longest waiter (see
-// detail/wait_list.hpp for why a cancellation can never lose it). A waiter
-// cancelled while queued leaves the queue and raises CancelledError.
+// FIFO and no barging: a released permit goes straight to the longest waiter,
+// and nobody takes a free permit past a queue. A waiter cancelled while
+// queued leaves the queue and raises CancelledError, holding nothing. A
+// permit handed to a waiter is never lost, even when its task is cancelled in
+// the same loop turn: the waiter returns the guard and the cancellation is
+// delivered at the task's next suspension, unwinding the guard
+// (detail/wait_list.hpp).
+//
+// Lifetimes: the semaphore must outlive its guards and every task waiting on
+// it (a waiter is a node inside its awaiter, in the waiting frame; the
+// semaphore's queue points at it). One loop only, like every primitive here.
 
 #include <brisk/runtime/detail/wait_list.hpp>
-#include <brisk/runtime/task_state.hpp>
 #include <brisk/runtime/timer.hpp>
 
+#include <chrono>
+#include <coroutine>
 #include <cstddef>
 #include <optional>
-#include <stdexcept>
 #include <utility>
 
 namespace brisk {
+
+class Condition;
 
 class Semaphore {
  public:
@@ -26,7 +37,7 @@ class Semaphore {
   Semaphore& operator=(const Semaphore&) = delete;
   virtual ~Semaphore() = default;
 
-  // Holds one permit; gives it back when destroyed.
+  // Holds one permit; gives it back when destroyed or released.
   class [[nodiscard]] Guard {
    public:
     Guard() noexcept = default;
@@ -40,7 +51,12 @@ class Semaphore {
       return *this;
     }
     ~Guard() { release(); }
+
     bool owns() const noexcept { return s_ != nullptr; }
+    bool owns(const Semaphore& s) const noexcept { return s_ == &s; }
+    // noexcept: a guard never releases more than it took, so only a
+    // BoundedSemaphore also released by hand could object, and that bug
+    // terminates here rather than unwinding out of a destructor.
     void release() noexcept {
       if (s_ != nullptr) {
         std::exchange(s_, nullptr)->release();
@@ -56,32 +72,20 @@ class Semaphore {
   bool locked() const noexcept { return value_ == 0; }
 
   std::optional<Guard> try_acquire() noexcept {
-    if (value_ == 0 || !waiters_.empty()) {
+    if (!take()) {
       return std::nullopt;
     }
-    --value_;
     return Guard{*this};
   }
 
-  // Gives a permit back: to the first waiter if there is one.
-  virtual void release() {
-    if (!waiters_.empty()) {
-      detail::Waiter::wake_first(waiters_);  // the permit passes on; value_ unchanged
-    } else {
-      ++value_;
-    }
-  }
+  // Gives a permit back (asyncio's release(); guards call it): to the
+  // longest waiter if there is one, else to the count.
+  virtual void release();
 
   class [[nodiscard]] AcquireAwaiter : public detail::Waiter {
    public:
-    AcquireAwaiter(Semaphore& s, bool shielded) noexcept : Waiter(s.waiters_, shielded), s_(&s) {}
-    bool await_ready() noexcept {
-      if (s_->value_ > 0 && s_->waiters_.empty()) {
-        --s_->value_;
-        return true;
-      }
-      return false;
-    }
+    explicit AcquireAwaiter(Semaphore& s) noexcept : Waiter(s.waiters_), s_(&s) {}
+    bool await_ready() noexcept { return s_->take(); }
     Guard await_resume() const {
       raise_if_cancelled();
       return Guard{*s_};
@@ -92,31 +96,19 @@ class Semaphore {
   };
 
   // Cancellable.
-  AcquireAwaiter acquire() noexcept { return AcquireAwaiter{*this, false}; }
-  // Not cancellable: for clean-up paths that must get the permit back
-  // (Condition re-acquiring its lock).
-  AcquireAwaiter acquire_shielded() noexcept { return AcquireAwaiter{*this, true}; }
+  AcquireAwaiter acquire() noexcept { return AcquireAwaiter{*this}; }
 
+  // The waiter and its timer both live in the awaiter: a bounded wait costs
+  // no task and no allocation.
   class [[nodiscard]] TimedAcquireAwaiter : public detail::Waiter {
    public:
     TimedAcquireAwaiter(Semaphore& s, Duration d) noexcept
         : Waiter(s.waiters_), s_(&s), delay_(d), timer_(&TimedAcquireAwaiter::on_timeout, this) {}
     bool await_ready() noexcept {
-      if (s_->value_ > 0 && s_->waiters_.empty()) {
-        --s_->value_;
-        granted_ = true;
-        return true;
-      }
-      return delay_.count() <= 0;
+      granted_ = s_->take();
+      return granted_ || delay_.count() <= 0;
     }
-    bool await_suspend(std::coroutine_handle<> h) {
-      if (!Waiter::await_suspend(h)) {
-        return false;
-      }
-      granted_ = true;  // unless the timer or a cancellation says otherwise
-      timer_.start(task()->loop(), delay_);
-      return true;
-    }
+    bool await_suspend(std::coroutine_handle<> h);
     std::optional<Guard> await_resume() {
       timer_.stop();
       raise_if_cancelled();
@@ -125,21 +117,10 @@ class Semaphore {
       }
       return Guard{*s_};
     }
-    void abort() noexcept override {
-      timer_.stop();
-      Waiter::abort();
-    }
+    void abort() noexcept override;
 
    private:
-    static void on_timeout(void* self) noexcept {
-      auto* a = static_cast<TimedAcquireAwaiter*>(self);
-      if (!a->linked()) {
-        return;  // a release already handed it the permit in this turn
-      }
-      a->granted_ = false;
-      a->list_->remove(*a);
-      a->wake();
-    }
+    static void on_timeout(void* self) noexcept;
 
     Semaphore* s_;
     Duration delay_;
@@ -147,7 +128,8 @@ class Semaphore {
     bool granted_ = false;
   };
 
-  // A permit if one comes within `d`, else nullopt. Cancellable.
+  // A permit if one comes within `d`, else an empty optional. Cancellable.
+  // A zero or negative `d` never suspends (try_acquire as an awaitable).
   template <typename Rep, typename Period>
   TimedAcquireAwaiter acquire_for(std::chrono::duration<Rep, Period> d) noexcept {
     return TimedAcquireAwaiter{*this, std::chrono::ceil<Duration>(d)};
@@ -156,20 +138,38 @@ class Semaphore {
  protected:
   std::size_t value_;
   detail::Waiter::List waiters_;
+
+ private:
+  // Condition moves its waiters onto its lock's queue without waking them.
+  friend class Condition;
+
+  // Takes a free permit unless others are queued for one.
+  bool take() noexcept {
+    if (value_ == 0 || !waiters_.empty()) {
+      return false;
+    }
+    --value_;
+    return true;
+  }
+  // Takes a permit for `w` now (true), or queues `w` for the next release
+  // (false; the release wakes it with the permit).
+  bool take_or_enqueue(detail::Waiter& w) noexcept {
+    if (take()) {
+      return true;
+    }
+    waiters_.push_back(w);
+    return false;
+  }
 };
 
 // A Semaphore that refuses to be released above its initial value
-// (asyncio.BoundedSemaphore raises ValueError): such a release is a bug.
+// (asyncio.BoundedSemaphore raises ValueError): such a release is a bug, and
+// throws std::logic_error.
 class BoundedSemaphore final : public Semaphore {
  public:
   explicit BoundedSemaphore(std::size_t value) noexcept : Semaphore(value), bound_(value) {}
 
-  void release() override {
-    if (waiters_.empty() && value_ >= bound_) {
-      throw std::logic_error("BoundedSemaphore released too many times");
-    }
-    Semaphore::release();
-  }
+  void release() override;
 
  private:
   std::size_t bound_;

@@ -1,33 +1,69 @@
 #pragma once
-// TaskGroup (asyncio.TaskGroup): structured concurrency.
+// TaskGroup: asyncio.TaskGroup, structured concurrency.
 //
-//   TaskGroup group;
-//   auto a = group.spawn(fetch(1));
+//   TaskGroup group;                         // asyncio: async with TaskGroup() as group:
+//   auto a = group.spawn(fetch(1), "fetch-1");
 //   auto b = group.spawn(fetch(2));
-//   co_await group.wait();        // asyncio's `async with` exit
+//   co_await group.wait();                   // the exit of the `async with` block
+//   use(a.result(), b.result());
 //
-// When a child fails (with anything but CancelledError), its siblings are
-// cancelled at once, and wait() — after every child has finished — rethrows
-// that first error. asyncio raises an ExceptionGroup of all of them; C++ has
-// no such thing, so the others are logged instead. If the task in wait() is
-// cancelled, the children are cancelled, waited for, and CancelledError goes
-// on. spawn() after a failure or after wait() returned throws
-// InvalidStateError.
+// wait() returns once every child has finished. When a child fails (with
+// anything but CancelledError), the group cancels its other children at once
+// — whether or not anyone is in wait() yet — and wait(), after every child has
+// finished, rethrows that first error. asyncio raises an ExceptionGroup of
+// every failure; C++ has no such thing, and catching "the error" should stay
+// a plain `catch`, so wait() throws the first one alone. The others are not
+// lost: a task whose exception nobody retrieves is logged by the runtime
+// (with its name and spawn site) when its last reference goes, unless its
+// JoinHandle is awaited. A child that ends with CancelledError is not a
+// failure.
 //
-// wait() must be awaited: a destructor cannot wait, so a group destroyed with
-// children still running cancels them and logs an error.
+// If the task in wait() is cancelled, the group cancels its children, waits
+// until they have finished, and rethrows CancelledError — even if a child
+// failed too (that error is then logged as above): an outer cancellation is
+// never swallowed.
+//
+// spawn() into a group that has failed, whose wait() was cancelled, or whose
+// wait() has returned throws InvalidStateError. Children may spawn siblings
+// while the group is open, during wait() included, as in asyncio.
+//
+// Deviation from asyncio: a child's failure does not cancel the task that
+// owns the group (asyncio cancels the body of the `async with`); the owner
+// learns of it in wait(), or from spawn() refusing.
+//
+// wait() must be awaited, once, before the group goes: a destructor cannot
+// wait. A group destroyed with children still running cancels them, detaches
+// them (they finish on their own, referencing nothing of the group) and logs
+// an error.
+//
+// How a child's end reaches the group: each child runs its task inside a
+// small wrapper coroutine (watch) in the child's own task, which reports to
+// the group when the task's body ends — so the group needs no watcher task
+// and no hook in the runtime core. The wrapper owns the child's membership
+// record (linked into the group) through a unique_ptr: a child cancelled
+// before its first step never runs the wrapper, and destroying its unstarted
+// frame ends the membership just the same.
+//
+// Lifetimes: the group is usually a local of the owner's frame and must
+// outlive its wait(). Children may reference that frame: wait() returns —
+// cancelled or not — only once every child has finished, waiting out the
+// children it cancelled uncancellably. A child references the group only
+// while it is a member: its membership ends when its body does, or when the
+// group's destructor detaches it. Single loop, like everything in the runtime.
 
+#include <brisk/runtime/detail/intrusive_list.hpp>
 #include <brisk/runtime/errors.hpp>
 #include <brisk/runtime/event.hpp>
-#include <brisk/runtime/log.hpp>
+#include <brisk/runtime/site.hpp>
 #include <brisk/runtime/spawn.hpp>
 #include <brisk/runtime/task.hpp>
+#include <brisk/runtime/task_state.hpp>
 
+#include <cstddef>
 #include <exception>
+#include <memory>
 #include <string>
-#include <type_traits>
 #include <utility>
-#include <vector>
 
 namespace brisk {
 
@@ -36,118 +72,78 @@ class TaskGroup {
   TaskGroup() = default;
   TaskGroup(const TaskGroup&) = delete;
   TaskGroup& operator=(const TaskGroup&) = delete;
-  ~TaskGroup() {
-    if (running_ > 0) {
-      log(LogLevel::error, "TaskGroup destroyed with " + std::to_string(running_) +
-                               " child task(s) running: cancelling them (await wait() first)");
-      cancel_children();
-    }
-    for (TaskState* c : children_) {
-      c->take_error();  // rethrown by wait() or logged by child_failed()
-      c->release();
-    }
-  }
+  ~TaskGroup();
 
+  // Starts `task` as a child of the group (as brisk::spawn does) and returns
+  // its handle, which may be awaited or dropped.
   template <typename T>
   JoinHandle<T> spawn(Task<T> task, std::string name = {}, Site where = {}) {
-    if (closed_ || first_error_) {
-      throw InvalidStateError("TaskGroup::spawn after the group failed or finished");
-    }
-    auto handle = brisk::spawn(watch(std::move(task), Running{this}), std::move(name), where);
-    handle.state().add_ref();
-    children_.push_back(&handle.state());
+    check_open();
+    auto owned = std::make_unique<Member>(*this);
+    Member& member = *owned;
+    auto handle = brisk::spawn(watch(std::move(task), std::move(owned)), std::move(name), where);
+    enroll(member, handle.state());
     return handle;
   }
 
-  Task<void> wait() {
-    std::exception_ptr cancelled;
-    try {
-      while (running_ > 0) {
-        changed_.clear();
-        co_await changed_.wait();
-      }
-    } catch (const CancelledError&) {
-      cancelled = std::current_exception();
-      cancel_children();
-    }
-    while (running_ > 0) {
-      changed_.clear();
-      co_await changed_.wait_shielded();
-    }
-    closed_ = true;
-    if (cancelled) {
-      std::rethrow_exception(cancelled);
-    }
-    if (first_error_) {
-      std::rethrow_exception(first_error_);
-    }
-  }
+  // Waits for every child; see the header comment for failures and
+  // cancellation. Throws InvalidStateError if awaited a second time.
+  [[nodiscard]] Task<void> wait();
+
+  // Children that have not finished yet.
+  std::size_t size() const noexcept { return members_.size(); }
 
  private:
-  // Counts a child as running from its creation until its body ends — or,
-  // for a child cancelled before it ever started, until its frame is
-  // destroyed unstarted.
-  class Running {
+  class Member : public detail::ListHook {
    public:
-    explicit Running(TaskGroup* g) noexcept : g_(g) { ++g_->running_; }
-    Running(Running&& o) noexcept : g_(std::exchange(o.g_, nullptr)) {}
-    Running& operator=(Running&&) = delete;
-    ~Running() { finish(); }
-    void finish() noexcept {
-      if (g_ != nullptr) {
-        --g_->running_;
-        std::exchange(g_, nullptr)->changed_.set();
-      }
-    }
+    explicit Member(TaskGroup& group) noexcept : group_(&group) {}
+    ~Member() { leave(nullptr); }
+    Member(const Member&) = delete;
+    Member& operator=(const Member&) = delete;
+
+    // The child's body has ended; `error` is its failure, if it failed with
+    // anything but CancelledError. Only the first call does anything.
+    void leave(const std::exception_ptr& error) noexcept;
+    void detach() noexcept { group_ = nullptr; }
+    TaskState* task() const noexcept { return task_; }
+    void set_task(TaskState& t) noexcept { task_ = &t; }
 
    private:
-    TaskGroup* g_;
+    TaskGroup* group_;
+    TaskState* task_ = nullptr;
   };
 
-  void cancel_children() noexcept {
-    for (TaskState* c : children_) {
-      c->cancel();
-    }
-  }
-
-  void child_failed(std::exception_ptr e) {
-    if (!first_error_) {
-      first_error_ = e;
-      cancel_children();
-    } else {
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        log(LogLevel::error, std::string("TaskGroup: another child failed too: ") + ex.what());
-      } catch (...) {
-        log(LogLevel::error, "TaskGroup: another child failed too");
-      }
-    }
-  }
-
-  // Runs a child and reports its end to the group; the child's own result
-  // (value or exception) stays with its JoinHandle.
   template <typename T>
-  Task<T> watch(Task<T> task, Running running) {
-    struct EndOfBody {
-      Running& r;
-      ~EndOfBody() { r.finish(); }
-    } end_of_body{running};
+  static Task<T> watch(Task<T> work, std::unique_ptr<Member> member) {
+    struct Leave {
+      Member& member;
+      std::exception_ptr error;
+      ~Leave() { member.leave(error); }
+    } leave{*member, nullptr};
     try {
-      co_return co_await std::move(task);
+      co_return co_await std::move(work);
     } catch (const CancelledError&) {
       throw;
     } catch (...) {
-      child_failed(std::current_exception());
+      leave.error = std::current_exception();
       throw;
     }
   }
 
-  std::vector<TaskState*> children_;
-  std::size_t running_ = 0;
+  void check_open() const;
+  void enroll(Member& member, TaskState& child) noexcept;
+  void child_failed(TaskState& child, const std::exception_ptr& error) noexcept;
+  void cancel_children() noexcept;
+
+  detail::IntrusiveList<Member> members_;
+  // The first child to fail, referenced until its error is delivered (or,
+  // if never, released so that the runtime logs it).
+  TaskState* failed_ = nullptr;
   std::exception_ptr first_error_;
+  Event idle_;
+  bool waiting_ = false;
+  bool aborting_ = false;
   bool closed_ = false;
-  Event changed_;
 };
 
 }  // namespace brisk

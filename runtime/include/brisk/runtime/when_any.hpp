@@ -1,41 +1,83 @@
 #pragma once
-// when_any() (asyncio.wait(..., return_when=FIRST_COMPLETED), narrowed to
-// what is usually wanted): runs the tasks concurrently, returns the index and
-// value of the first to finish, cancels the others and waits for them. If the
-// first to finish failed, its exception is rethrown.
+// when_any() and race(): asyncio.wait(return_when=FIRST_COMPLETED), narrowed
+// to what is nearly always wanted next — the first result, the rest cancelled.
+//
+//   auto [index, reply] = co_await when_any(std::move(replicas));  // std::pair
+//   auto first = co_await race(read_reply(), sleep_then_ping());      // std::variant
+//   if (first.index() == 0) { ... std::get<0>(first) ... }
+//
+// The tasks run concurrently as child tasks of their own, named
+// "<awaiting task>:when_any[i]" (or race[i]). The first to end wins: the
+// others are cancelled and waited for (they may reference the caller's frame,
+// see detail/children.hpp), then its value is returned — or, if it failed,
+// its exception is rethrown. Unlike asyncio.wait, which hands back the sets
+// of done and pending tasks and leaves the pending ones running, nothing
+// outlives the call. A void result is std::monostate. when_any() of no task
+// throws InvalidStateError (asyncio.wait raises ValueError).
+//
+// Cancelling the awaiting task cancels every child, waits for them, and
+// rethrows CancelledError.
 
 #include <brisk/runtime/detail/children.hpp>
-#include <brisk/runtime/gather.hpp>
+#include <brisk/runtime/errors.hpp>
+#include <brisk/runtime/task.hpp>
 
-#include <optional>
+#include <cstddef>
+#include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace brisk {
 
+namespace detail {
+
 template <typename T>
-Task<std::pair<std::size_t, detail::Stored<T>>> when_any(std::vector<Task<T>> tasks) {
+Task<std::pair<std::size_t, Stored<T>>> first_of(const char* label, std::vector<Task<T>> tasks) {
   if (tasks.empty()) {
-    throw InvalidStateError("when_any of no tasks");
+    throw InvalidStateError("when_any of no task");
   }
-  std::vector<std::optional<detail::Stored<T>>> slots(tasks.size());
-  std::optional<std::size_t> winner;
-  std::exception_ptr winner_error;
-  detail::Children children;
+  std::vector<Slot<T>> slots(tasks.size());
+  Children children{label, Children::Until::first_end, tasks.size()};
   for (std::size_t i = 0; i < tasks.size(); ++i) {
-    children.start(detail::store_into(std::move(tasks[i]), slots[i]),
-                   [&winner, &winner_error, i](std::exception_ptr e) {
-                     if (!winner) {
-                       winner = i;
-                       winner_error = e;
-                     }
-                   });
+    children.start(std::move(tasks[i]), slots[i]);
   }
-  co_await children.wait_until([&winner] { return winner.has_value(); });
-  if (winner_error) {
-    std::rethrow_exception(winner_error);
+  co_await children.join();
+  std::size_t winner = children.first_end();
+  co_return std::pair<std::size_t, Stored<T>>{winner, unwrap(collect(slots[winner]))};
+}
+
+// Task<T> as the I-th alternative of the variant V, so that race() can run
+// its tasks of different types through first_of().
+template <std::size_t I, typename V, typename T>
+Task<V> as_alternative(Task<T> task) {
+  if constexpr (std::is_void_v<T>) {
+    co_await std::move(task);
+    co_return V{std::in_place_index<I>};
+  } else {
+    co_return V{std::in_place_index<I>, co_await std::move(task)};
   }
-  co_return std::pair<std::size_t, detail::Stored<T>>{*winner, std::move(*slots[*winner])};
+}
+
+}  // namespace detail
+
+template <typename T>
+[[nodiscard]] Task<std::pair<std::size_t, detail::Stored<T>>> when_any(std::vector<Task<T>> tasks) {
+  return detail::first_of("when_any", std::move(tasks));
+}
+
+// The alternative that holds the value tells which task won.
+template <typename T0, typename... Ts>
+[[nodiscard]] Task<std::variant<detail::Stored<T0>, detail::Stored<Ts>...>> race(Task<T0> first, Task<Ts>... rest) {
+  using V = std::variant<detail::Stored<T0>, detail::Stored<Ts>...>;
+  std::vector<Task<V>> tasks;
+  tasks.reserve(1 + sizeof...(Ts));
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    tasks.push_back(detail::as_alternative<0, V>(std::move(first)));
+    (tasks.push_back(detail::as_alternative<I + 1, V>(std::move(rest))), ...);
+  }(std::index_sequence_for<Ts...>{});
+  auto won = co_await detail::first_of("race", std::move(tasks));
+  co_return std::move(won.second);
 }
 
 }  // namespace brisk
