@@ -77,8 +77,8 @@ void PoolJob::post() noexcept { task()->loop().post_threadsafe(task(), handle())
 }  // namespace detail
 
 ThreadPool::ThreadPool(Options options) : thread_count_(options.threads), capacity_(options.queue_capacity) {
-  if (thread_count_ == 0 || capacity_ == 0) {
-    throw std::invalid_argument("ThreadPool: threads and queue_capacity must be at least 1");
+  if (thread_count_ == 0) {
+    throw std::invalid_argument("ThreadPool: threads must be at least 1");
   }
   workers_.reserve(thread_count_);
   try {
@@ -107,8 +107,8 @@ ThreadPool& ThreadPool::default_pool() {
 }
 
 void ThreadPool::configure_default(Options options) {
-  if (options.threads == 0 || options.queue_capacity == 0) {
-    throw std::invalid_argument("ThreadPool: threads and queue_capacity must be at least 1");
+  if (options.threads == 0) {
+    throw std::invalid_argument("ThreadPool: threads must be at least 1");
   }
   DefaultPool& state = default_state();
   std::lock_guard lock(state.mutex);
@@ -153,7 +153,9 @@ ThreadPool::Admission ThreadPool::submit(detail::PoolJob& job) {
     if (stopping_) {
       return Admission::stopped;
     }
-    if (queue_.size() >= capacity_) {
+    // A job an idle thread is about to take is not waiting: only the jobs
+    // beyond the idle threads count against the capacity.
+    if (queue_.size() >= capacity_ + (thread_count_ - running_)) {
       return Admission::full;
     }
     queue_.push_back(job);

@@ -146,6 +146,28 @@ TEST_CASE("to_thread resumes on the caller's loop thread, with void and move-onl
   }());
 }
 
+TEST_CASE("with no queue, a job runs only on a free thread", "[thread_pool]") {
+  ThreadPool pool({.threads = 1, .queue_capacity = 0});
+  Gate release;
+  brisk::run([](ThreadPool* p, Gate* gate) -> Task<void> {
+    int alone = co_await brisk::to_thread(*p, [] { return 1; });
+    REQUIRE(alone == 1);
+    auto running = brisk::spawn(hold_worker(p, gate));
+    bool started = co_await eventually([p] { return p->running() == 1; });
+    REQUIRE(started);
+    bool overloaded = false;
+    try {
+      co_await brisk::to_thread(*p, [] { return 0; });
+    } catch (const brisk::OverloadedError&) {
+      overloaded = true;
+    }
+    REQUIRE(overloaded);
+    gate->open();
+    int a = co_await running;
+    REQUIRE(a == 1);
+  }(&pool, &release));
+}
+
 TEST_CASE("a full queue raises OverloadedError at once", "[thread_pool]") {
   ThreadPool pool({.threads = 1, .queue_capacity = 1});
   REQUIRE(pool.threads() == 1);
@@ -369,5 +391,5 @@ TEST_CASE("the default pool is configured before its first use only", "[thread_p
   REQUIRE(&pool == &ThreadPool::default_pool());
   REQUIRE(pool.threads() >= 1);
   REQUIRE_THROWS_AS(ThreadPool::configure_default({.threads = 2, .queue_capacity = 16}), brisk::InvalidStateError);
-  REQUIRE_THROWS_AS(ThreadPool({.threads = 1, .queue_capacity = 0}), std::invalid_argument);
+  REQUIRE_THROWS_AS(ThreadPool({.threads = 0, .queue_capacity = 8}), std::invalid_argument);
 }

@@ -136,8 +136,8 @@ class ThreadPool {
     std::size_t queue_capacity = 1024;
   };
 
-  // Starts the workers; std::invalid_argument when threads or
-  // queue_capacity is 0.
+  // Starts the workers; std::invalid_argument when threads is 0.
+  // queue_capacity 0 admits a job only when a thread is free to run it.
   explicit ThreadPool(Options options);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
