@@ -1,0 +1,297 @@
+#include <brisk/server/response.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <stdexcept>
+
+namespace brisk::server {
+namespace {
+
+constexpr std::string_view text_plain = "text/plain; charset=utf-8";
+
+enum class Managed { none, date, server, connection, content_length, transfer_encoding };
+
+Managed classify(std::string_view name) noexcept {
+  switch (name.size()) {
+    case 4:
+      return iequals(name, "date") ? Managed::date : Managed::none;
+    case 6:
+      return iequals(name, "server") ? Managed::server : Managed::none;
+    case 10:
+      return iequals(name, "connection") ? Managed::connection : Managed::none;
+    case 14:
+      return iequals(name, "content-length") ? Managed::content_length : Managed::none;
+    case 17:
+      return iequals(name, "transfer-encoding") ? Managed::transfer_encoding : Managed::none;
+    default:
+      return Managed::none;
+  }
+}
+
+// Whether the comma-separated list `value` holds `token` (any case).
+bool has_token(std::string_view value, std::string_view token) noexcept {
+  while (!value.empty()) {
+    std::size_t comma = value.find(',');
+    std::string_view item = value.substr(0, comma);
+    std::size_t first = item.find_first_not_of(" \t");
+    std::size_t last = item.find_last_not_of(" \t");
+    if (first != item.npos && iequals(item.substr(first, last - first + 1), token)) {
+      return true;
+    }
+    value = comma == value.npos ? std::string_view() : value.substr(comma + 1);
+  }
+  return false;
+}
+
+bool is_digits(std::string_view v) noexcept {
+  return !v.empty() && v.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out.append(name).append(": ").append(value).append("\r\n");
+}
+
+void append_content_length(std::string& out, std::uint64_t n) {
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+  out.append("Content-Length: ").append(digits, static_cast<std::size_t>(end - digits)).append("\r\n");
+}
+
+}  // namespace
+
+Response Response::text(int status, std::string body) {
+  Response r;
+  r.set_status(status);
+  r.headers_.add("Content-Type", text_plain);
+  r.body_ = std::move(body);
+  return r;
+}
+
+Response Response::json(const nlohmann::json& value, int status) {
+  Response r;
+  r.set_status(status);
+  r.headers_.add("Content-Type", "application/json");
+  r.body_ = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+Response Response::stream(Generator<std::string> chunks, std::string_view content_type, int status) {
+  Response r;
+  r.set_status(status);
+  r.headers_.add("Content-Type", content_type);
+  r.chunks_.emplace(std::move(chunks));
+  return r;
+}
+
+Response Response::status(int code) {
+  Response r;
+  r.set_status(code);
+  return r;
+}
+
+Response Response::from(const HttpError& error) {
+  Response r = text(error.status(), std::string(error.what()) + "\n");
+  for (auto field : error.headers()) {
+    if (iequals(field.name, "content-type")) {
+      r.headers_.set(field.name, field.value);
+    } else {
+      r.headers_.add(field.name, field.value);
+    }
+  }
+  return r;
+}
+
+void Response::set_status(int code) {
+  if (code < 100 || code > 999) {
+    throw std::invalid_argument("HTTP status " + std::to_string(code) + " is not three digits");
+  }
+  status_ = code;
+}
+
+Response& Response::with_header(std::string_view name, std::string_view value) & {
+  headers_.add(name, value);
+  return *this;
+}
+
+Response&& Response::with_header(std::string_view name, std::string_view value) && {
+  headers_.add(name, value);
+  return std::move(*this);
+}
+
+std::string_view reason_phrase(int status) noexcept {
+  switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 102: return "Processing";
+    case 103: return "Early Hints";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 203: return "Non-Authoritative Information";
+    case 204: return "No Content";
+    case 205: return "Reset Content";
+    case 206: return "Partial Content";
+    case 207: return "Multi-Status";
+    case 208: return "Already Reported";
+    case 226: return "IM Used";
+    case 300: return "Multiple Choices";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 305: return "Use Proxy";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 407: return "Proxy Authentication Required";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Range Not Satisfiable";
+    case 417: return "Expectation Failed";
+    case 418: return "I'm a teapot";
+    case 421: return "Misdirected Request";
+    case 422: return "Unprocessable Content";
+    case 423: return "Locked";
+    case 424: return "Failed Dependency";
+    case 425: return "Too Early";
+    case 426: return "Upgrade Required";
+    case 428: return "Precondition Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 451: return "Unavailable For Legal Reasons";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    case 506: return "Variant Also Negotiates";
+    case 507: return "Insufficient Storage";
+    case 508: return "Loop Detected";
+    case 510: return "Not Extended";
+    case 511: return "Network Authentication Required";
+    default: return "";
+  }
+}
+
+HeadInfo append_head(std::string& out, const Response& response, const ResponseContext& context) {
+  const int status = response.status();
+  const bool interim = status < 200;
+  const bool bodiless = interim || status == 204 || status == 304;
+  bool keep_alive = context.keep_alive;
+  std::string_view streamed_length;
+
+  out.append("HTTP/1.1 ");
+  out.push_back(static_cast<char>('0' + status / 100));
+  out.push_back(static_cast<char>('0' + status / 10 % 10));
+  out.push_back(static_cast<char>('0' + status % 10));
+  out.push_back(' ');
+  out.append(reason_phrase(status)).append("\r\n");
+
+  bool has_date = false;
+  bool has_server = false;
+  for (auto field : response.headers()) {
+    switch (classify(field.name)) {
+      case Managed::none:
+        break;
+      case Managed::date:
+        has_date = true;
+        break;
+      case Managed::server:
+        has_server = true;
+        break;
+      case Managed::connection:
+        // 101 Switching Protocols carries the handler's "Connection: upgrade".
+        if (status == 101) {
+          break;
+        }
+        if (has_token(field.value, "close")) {
+          keep_alive = false;
+        }
+        continue;
+      case Managed::content_length:
+        // Only a plain number frames a streamed body ("1, 1" or "-1" would
+        // make the response itself malformed); anything else is dropped and
+        // the body goes out chunked.
+        if (context.streamed && is_digits(field.value)) {
+          streamed_length = field.value;
+        }
+        continue;
+      case Managed::transfer_encoding:
+        continue;
+    }
+    append_field(out, field.name, field.value);
+  }
+  if (!has_server && !context.server.empty()) {
+    append_field(out, "Server", context.server);
+  }
+  if (!has_date && !context.date.empty()) {
+    append_field(out, "Date", context.date);
+  }
+
+  // 1xx, 204 and 304 have neither a body nor a Content-Length (RFC 9110 8.6);
+  // a HEAD response has the GET's length or coding and nothing after it.
+  BodyFraming framing;
+  if (bodiless) {
+    framing = BodyFraming::none;
+  } else if (!context.streamed || !streamed_length.empty()) {
+    if (context.streamed) {
+      append_field(out, "Content-Length", streamed_length);
+    } else {
+      append_content_length(out, response.body().size());
+    }
+    framing = context.head_request ? BodyFraming::none : BodyFraming::length;
+  } else if (context.http10) {
+    // HTTP/1.0 has no chunked coding: the end of the body is the close.
+    framing = context.head_request ? BodyFraming::none : BodyFraming::close;
+    keep_alive = false;
+  } else {
+    out.append("Transfer-Encoding: chunked\r\n");
+    framing = context.head_request ? BodyFraming::none : BodyFraming::chunked;
+  }
+
+  if (!interim) {
+    if (!keep_alive) {
+      out.append("Connection: close\r\n");
+    } else if (context.http10) {
+      out.append("Connection: keep-alive\r\n");
+    }
+  }
+  out.append("\r\n");
+  return {framing, keep_alive};
+}
+
+HeadInfo append_response(std::string& out, const Response& response, const ResponseContext& context) {
+  out.reserve(out.size() + 256 + response.body().size());
+  HeadInfo info = append_head(out, response, context);
+  if (info.framing == BodyFraming::length && !context.streamed) {
+    out.append(response.body());
+  }
+  return info;
+}
+
+void append_chunk(std::string& out, std::string_view data) {
+  if (data.empty()) {
+    return;
+  }
+  char digits[20];
+  auto end = std::to_chars(digits, digits + sizeof digits, data.size(), 16).ptr;
+  out.append(digits, static_cast<std::size_t>(end - digits)).append("\r\n").append(data).append("\r\n");
+}
+
+void append_last_chunk(std::string& out) { out.append("0\r\n\r\n"); }
+
+}  // namespace brisk::server
