@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Installs the dependencies, builds brisk (Release) and runs its main program.
-# Until the HTTP daemon lands (issue 3) that is the runtime's example, a TCP
-# echo server on port 7000 (try: nc 127.0.0.1 7000); Ctrl-C stops it.
-# Extra arguments go to the program.
+# Installs the dependencies, builds brisk (Release) and runs the daemon on its
+# default configuration, config/brisk.toml: 0.0.0.0:8080, one worker per core,
+# the demo handlers on (try: curl localhost:8080/plaintext). Ctrl-C drains and
+# stops it. Extra arguments go to brisk (--help lists them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build --target echo_server -j "$(nproc)"
-exec ./build/runtime/examples/echo_server "$@"
+cmake --build build --target brisk -j "$(nproc)"
+exec ./build/server/brisk --config config/brisk.toml "$@"

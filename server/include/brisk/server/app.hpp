@@ -1,0 +1,46 @@
+#pragma once
+// App: what every worker serves, built once from the configuration and then
+// shared read-only by the worker threads: the router (demo handlers, health,
+// metrics, route limits), the parser limits, the logs, and the flag that
+// says the daemon is draining.
+
+#include <brisk/config/config.hpp>
+#include <brisk/server/log_file.hpp>
+#include <brisk/server/metrics.hpp>
+#include <brisk/server/parser.hpp>
+#include <brisk/server/route_slots.hpp>
+#include <brisk/server/router.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+namespace brisk::server {
+
+class App {
+ public:
+  // `add_routes` registers the application's own routes (tests, embedders);
+  // the demo handlers come from config.server.demo. Throws
+  // std::invalid_argument for a [[routes.limit]] that names no route.
+  App(const config::Config& config, LogFile* access_log, const std::function<void(Router&)>& add_routes = {});
+
+  const config::Config config;
+  // Set by the daemon on SIGTERM: health answers 503, responses close.
+  std::atomic<bool> draining{false};
+
+  const Router& router() const noexcept { return router_; }
+  Metrics& metrics() const noexcept { return *metrics_; }
+  LogFile* access_log() const noexcept { return access_log_; }
+  const ParserLimits& parser_limits() const noexcept { return parser_limits_; }
+  // The slots of a route with a ConcurrencyLimit, shared by every worker.
+  RouteSlots& slots(std::size_t route) const noexcept { return *slots_[route]; }
+
+ private:
+  Router router_;
+  std::unique_ptr<Metrics> metrics_;
+  LogFile* access_log_;
+  ParserLimits parser_limits_;
+  std::vector<std::unique_ptr<RouteSlots>> slots_;  // [route]; null without a limit
+};
+
+}  // namespace brisk::server

@@ -1,0 +1,80 @@
+#pragma once
+// Worker: one runtime on one thread serving HTTP — its own SO_REUSEPORT
+// listener, its own connections, its own metrics. Workers share nothing on
+// the request path; the kernel spreads new connections across them.
+//
+// Lifecycle, driven by the daemon's control thread:
+//   run() binds (bound() reports success or the error to the daemon), serves
+//   until `drain` is set, then drains: stop accepting, close idle keep-alive
+//   connections, let requests in flight finish for up to shutdown_ms (their
+//   responses say Connection: close), then cancel what is left. `force`
+//   (a second SIGTERM) cuts the wait short.
+
+#include <brisk/runtime/detail/intrusive_list.hpp>
+#include <brisk/runtime/task.hpp>
+#include <brisk/runtime/task_state.hpp>
+#include <brisk/runtime/tcp.hpp>
+#include <brisk/runtime/thread_event.hpp>
+#include <brisk/server/app.hpp>
+#include <brisk/server/metrics.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace brisk::server {
+
+class Connection;
+// A request's parser and Request, lent to a connection while it is busy
+// (connection.hpp).
+struct Exchange;
+
+class Worker {
+ public:
+  // `on_bound` is called once, on this worker's thread, with nullptr when the
+  // listener is up or with the exception that stopped it.
+  Worker(const App& app, WorkerMetrics& metrics, std::size_t index, std::size_t max_connections);
+  ~Worker();
+
+  Task<void> run(ThreadEvent& drain, ThreadEvent& force, std::function<void(std::exception_ptr)> on_bound);
+
+  const App& app() const noexcept { return app_; }
+  WorkerMetrics& metrics() noexcept { return metrics_; }
+  bool draining() const noexcept { return draining_; }
+  std::size_t index() const noexcept { return index_; }
+  // The port the listener is bound to (0 until it is): with port 0 in the
+  // configuration, the one the kernel picked.
+  std::uint16_t port() const noexcept { return port_; }
+
+  // An idle connection holds no parser and no Request: it takes one when
+  // bytes arrive and gives it back when it goes idle again. Spares are kept
+  // for reuse, up to a bound.
+  Exchange* take_exchange();
+  void give_back(Exchange* exchange) noexcept;
+
+  // Connections register themselves for the drain to find them.
+  void attach(Connection& c) noexcept;
+  void detach(Connection& c) noexcept;
+
+ private:
+  Task<void> accept_loop(TcpListener& listener);
+  Task<void> refuse(TcpStream stream);
+  Task<void> watch_loop_lag();
+  Task<void> dump_tasks_on_signal();
+  Task<void> drain_connections(ThreadEvent& force);
+
+  const App& app_;
+  WorkerMetrics& metrics_;
+  std::size_t index_;
+  std::size_t max_connections_;
+  bool draining_ = false;
+  std::uint16_t port_ = 0;
+  detail::IntrusiveList<Connection> connections_;
+  std::vector<std::unique_ptr<Exchange>> spare_;
+};
+
+}  // namespace brisk::server

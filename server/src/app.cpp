@@ -1,0 +1,70 @@
+#include <brisk/handlers/demo.hpp>
+#include <brisk/runtime/thread_pool.hpp>
+#include <brisk/server/app.hpp>
+
+#include <stdexcept>
+
+namespace brisk::server {
+namespace {
+
+ParserLimits limits_from(const config::LimitsConfig& limits) {
+  ParserLimits p;
+  p.max_header_bytes = limits.max_header_bytes;
+  p.max_uri_bytes = limits.max_uri_bytes;
+  p.max_body_bytes = limits.max_body_bytes;
+  return p;
+}
+
+}  // namespace
+
+App::App(const config::Config& cfg, LogFile* access_log, const std::function<void(Router&)>& add_routes)
+    : config(cfg), access_log_(access_log), parser_limits_(limits_from(cfg.limits)) {
+  if (!config.plugins.load.empty()) {
+    throw std::invalid_argument("plugins.load: this build of brisk cannot load plugins yet (\"" +
+                                config.plugins.load.front().path + "\")");
+  }
+  if (config.server.demo) {
+    handlers::add_demo_routes(router_);
+  }
+  if (add_routes) {
+    add_routes(router_);
+  }
+  router_.get(config.health.path, [this](Request&) -> Task<Response> {
+    if (draining.load(std::memory_order_relaxed)) {
+      co_return Response::text(503, "draining\n").with_header("Retry-After", "1");
+    }
+    co_return Response::text("ok\n");
+  });
+  if (config.metrics.enabled) {
+    router_.get(config.metrics.path, [this](Request&) -> Task<Response> {
+      Response r = Response::text(metrics_->render());
+      r.headers().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+      co_return r;
+    });
+  }
+  for (const auto& limit : config.routes.limit) {
+    if (!router_.limit(limit.path, {limit.concurrency, limit.wait_ms})) {
+      std::string known;
+      for (std::size_t i = 0; i < router_.routes(); ++i) {
+        known.append(known.empty() ? "" : ", ").append(router_.route(i).pattern);
+      }
+      throw std::invalid_argument("routes.limit: path = \"" + limit.path +
+                                  "\": no route is registered under that pattern (routes: " + known + ")");
+    }
+  }
+  router_.freeze();
+
+  std::vector<Metrics::RouteLabel> labels;
+  for (std::size_t i = 0; i < router_.routes(); ++i) {
+    const Route& r = router_.route(i);
+    labels.push_back({std::string(to_string(r.method)), r.pattern});
+    slots_.push_back(r.limit ? std::make_unique<RouteSlots>(r.limit->concurrency) : nullptr);
+  }
+  metrics_ = std::make_unique<Metrics>(std::move(labels));
+  metrics_->add_gauge("brisk_to_thread_queue_depth", "Blocking jobs waiting for a to_thread worker.", "",
+                      [] { return static_cast<double>(ThreadPool::default_pool().queue_depth()); });
+  metrics_->add_gauge("brisk_to_thread_running", "Blocking jobs running on to_thread workers.", "",
+                      [] { return static_cast<double>(ThreadPool::default_pool().running()); });
+}
+
+}  // namespace brisk::server

@@ -1,0 +1,629 @@
+#include "connection.hpp"
+
+#include <brisk/runtime/errors.hpp>
+#include <brisk/runtime/log.hpp>
+#include <brisk/runtime/loop.hpp>
+#include <brisk/runtime/timer.hpp>
+#include <brisk/server/app.hpp>
+#include <brisk/server/date_cache.hpp>
+#include <brisk/server/http_error.hpp>
+#include <brisk/server/worker.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <utility>
+
+namespace brisk::server {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// How long a closing connection waits for the client to take our last
+// response and close its side, reading and dropping what it still sends:
+// closing with unread bytes would answer them with a RST, which can destroy
+// the response in the client's receive buffer before it is read.
+constexpr auto linger_time = 1000ms;
+constexpr std::size_t linger_bytes = 64 * 1024;
+
+// The workers' counters have one writer each (their own thread): a load and
+// a store, not a locked read-modify-write.
+template <typename T, typename U>
+void bump(std::atomic<T>& counter, U by) noexcept {
+  counter.store(counter.load(std::memory_order_relaxed) + static_cast<T>(by), std::memory_order_relaxed);
+}
+
+// A slot of a limited route, given back when the request is done.
+struct SlotHold {
+  SlotHold() = default;
+  SlotHold(const SlotHold&) = delete;
+  SlotHold& operator=(const SlotHold&) = delete;
+  ~SlotHold() {
+    if (slots != nullptr) {
+      slots->give_back();
+    }
+  }
+  RouteSlots* slots = nullptr;
+};
+
+// Up to `wait` for a slot, looking again at growing intervals (route_slots.hpp).
+Task<bool> wait_for_slot(RouteSlots& slots, std::chrono::milliseconds wait) {
+  auto deadline = Clock::now() + wait;
+  auto pause = 1ms;
+  while (Clock::now() < deadline) {
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    co_await sleep(std::min(pause, left));
+    if (slots.try_take()) {
+      co_return true;
+    }
+    pause = std::min(pause * 2, std::chrono::milliseconds(8));
+  }
+  co_return false;
+}
+
+// Holds a request's place in the in-flight gauge for as long as it runs.
+struct InFlight {
+  explicit InFlight(std::atomic<std::int64_t>& g) noexcept : gauge(g) { bump(gauge, 1); }
+  ~InFlight() { bump(gauge, -1); }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+  std::atomic<std::int64_t>& gauge;
+};
+
+}  // namespace
+
+Connection::Connection(Worker& worker, TcpStream stream)
+    : worker_(worker),
+      app_(worker.app()),
+      stream_(std::move(stream)),
+      timer_(&Connection::on_timer, this) {}
+
+Connection::~Connection() {
+  timer_.stop();
+  release_exchange();
+}
+
+void Connection::release_exchange() noexcept {
+  if (x_ != nullptr) {
+    worker_.give_back(std::exchange(x_, nullptr));
+  }
+}
+
+// The connection's one long-lived frame. While the connection is idle, this
+// frame, parked in read(), is all of it: the parser, the Request and the
+// buffers are the worker's again, and serve_busy()'s frame is gone.
+Task<void> serve_connection(Worker& worker, TcpStream stream) {
+  Connection c(worker, std::move(stream));
+  c.task_ = current_task();
+  c.peer_ = c.stream_.peer_address();
+  worker.attach(c);
+  // A client that leaves while its handler runs cancels this task.
+  c.stream_.watch_hangup(c.task_);
+  const auto& timeouts = c.app_.config.timeouts;
+  try {
+    for (bool first = true;; first = false) {
+      if (worker.draining()) {
+        break;
+      }
+      c.set_deadline(Connection::Phase::idle, first ? timeouts.header_ms : timeouts.idle_ms);
+      std::string_view data;
+      bool timed_out = false;
+      try {
+        data = co_await c.stream_.read();
+      } catch (const CancelledError&) {
+        if (!c.take_expiry()) {
+          throw;
+        }
+        timed_out = true;
+      }
+      if (timed_out || data.empty()) {
+        break;  // silent, or gone: nothing to answer
+      }
+      bump(worker.metrics().bytes_received, data.size());
+      c.input_ = data;
+      if (!co_await c.serve_busy()) {
+        break;
+      }
+    }
+  } catch (const CancelledError&) {
+    // The client hung up, a write timed out, or a forced shutdown: nobody
+    // is left to answer.
+  } catch (const UvError&) {
+    // Reset by the client, or a write into a connection it closed.
+  } catch (const std::exception& e) {
+    log(LogLevel::error, c.peer_ + ": connection closed after an internal error: " + e.what());
+  }
+  c.stream_.watch_hangup(nullptr);
+  c.timer_.stop();
+  c.release_exchange();
+  worker.detach(c);
+}
+
+void Connection::close_if_idle() noexcept {
+  if (phase_ == Phase::idle && input_.empty() && task_ != nullptr) {
+    task_->cancel();
+  }
+}
+
+void Connection::cancel() noexcept {
+  if (task_ != nullptr) {
+    task_->cancel();
+  }
+}
+
+// --- deadlines ---
+
+void Connection::set_deadline(Phase phase, std::chrono::milliseconds ms) noexcept {
+  if (expired_) {
+    // The last phase's deadline passed but its code finished anyway (a
+    // handler that caught the cancellation): withdraw it before moving on.
+    take_expiry();
+  }
+  phase_ = phase;
+  Loop& loop = task_->loop();
+  deadline_ = loop.now() + static_cast<std::uint64_t>(ms.count());
+  // A later deadline waits for the timer to fire at the earlier one; only an
+  // earlier one re-arms it.
+  if (!timer_.armed() || deadline_ < timer_due_) {
+    timer_due_ = deadline_;
+    timer_.start(loop, ms);
+  }
+}
+
+void Connection::on_timer(void* self) noexcept {
+  auto* c = static_cast<Connection*>(self);
+  Loop& loop = c->task_->loop();
+  std::uint64_t now = loop.now();
+  if (now < c->deadline_) {
+    c->timer_due_ = c->deadline_;
+    c->timer_.start(loop, Duration(c->deadline_ - now));
+    return;
+  }
+  c->expired_ = true;
+  c->task_->cancel();
+}
+
+bool Connection::take_expiry() noexcept {
+  if (!expired_) {
+    return false;
+  }
+  expired_ = false;
+  return task_->uncancel() == 0;
+}
+
+// --- input and output ---
+
+void Connection::keep_input() {
+  if (input_.empty() || (!x_->pending.empty() && input_.data() >= x_->pending.data() &&
+                         input_.data() < x_->pending.data() + x_->pending.size())) {
+    return;
+  }
+  x_->pending.assign(input_);
+  input_ = x_->pending;
+}
+
+// x_->pending itself is released by read_more, not here: a body piece the
+// parser just returned may still point into it.
+void Connection::consumed(std::size_t n) noexcept { input_.remove_prefix(n); }
+
+Task<void> Connection::flush() {
+  if (x_ == nullptr || x_->out.empty()) {
+    co_return;
+  }
+  keep_input();
+  set_deadline(Phase::write, app_.config.timeouts.write_ms);
+  co_await stream_.write(x_->out);
+  bump(worker_.metrics().bytes_sent, x_->out.size());
+  batched_ = 0;
+  // A large response's buffer is not kept for the next one.
+  if (x_->out.capacity() > 64 * 1024) {
+    x_->out = std::string();
+  } else {
+    x_->out.clear();
+  }
+}
+
+Task<Connection::Input> Connection::read_more(Phase phase, std::chrono::milliseconds ms) {
+  // Answers already made go out before waiting for the client.
+  co_await flush();
+  if (input_.empty() && x_->pending.capacity() > 16 * 1024) {
+    // Nothing left to parse: a burst's buffer is not kept for the next one.
+    x_->pending = std::string();
+  }
+  set_deadline(phase, ms);
+  std::string_view data;
+  try {
+    data = co_await stream_.read();
+  } catch (const CancelledError&) {
+    if (!take_expiry()) {
+      throw;
+    }
+    co_return Input::timeout;
+  }
+  if (data.empty()) {
+    co_return Input::eof;
+  }
+  bump(worker_.metrics().bytes_received, data.size());
+  if (input_.empty()) {
+    input_ = data;
+  } else {
+    // Defensive: the parser consumes all it is given before asking for
+    // more, but if bytes were left, they come first.
+    keep_input();
+    x_->pending.erase(0, x_->pending.size() - input_.size());
+    x_->pending.append(data);
+    input_ = x_->pending;
+  }
+  co_return Input::more;
+}
+
+// --- the request loop ---
+
+Task<bool> Connection::serve_busy() {
+  x_ = worker_.take_exchange();
+  const auto& timeouts = app_.config.timeouts;
+  for (;;) {
+    // The head. Its clock starts only if it does not arrive in one piece.
+    ParseStep step{};
+    bool head_timed = false;
+    for (;;) {
+      step = x_->parser.execute(input_);
+      consumed(step.consumed);
+      if (step.event != ParseEvent::need_more) {
+        break;
+      }
+      if (!head_timed) {
+        head_timed = true;
+        set_deadline(Phase::head, timeouts.header_ms);
+      }
+      // Keep the head's deadline: read_more re-sets the same one.
+      auto left = std::chrono::milliseconds(deadline_ > task_->loop().now() ? deadline_ - task_->loop().now() : 0);
+      Input in = co_await read_more(Phase::head, left);
+      if (in == Input::eof) {
+        co_return false;
+      }
+      if (in == Input::timeout) {
+        co_await answer_and_close(408, "request head not received in time");
+        co_return false;
+      }
+    }
+    if (step.event == ParseEvent::error) {
+      co_await answer_and_close(x_->parser.error().status, x_->parser.error().reason);
+      co_return false;
+    }
+    if (!co_await serve_request()) {
+      co_return false;
+    }
+    if (input_.empty()) {
+      // Nothing more to parse: the batch goes out, and the connection idles.
+      co_await flush();
+      release_exchange();
+      co_return true;
+    }
+  }
+}
+
+Task<bool> Connection::serve_request() {
+  const auto start = Clock::now();
+  std::optional<HttpError> bad_target;
+  try {
+    x_->request.reset(x_->parser.head(), peer_);
+  } catch (const HttpError& e) {
+    bad_target = e;
+  }
+  if (bad_target) {
+    co_await answer_and_close(bad_target->status(), bad_target->what());
+    co_return false;
+  }
+  const RequestHead& head = x_->request.head();
+  RouteMatch match = app_.router().match(x_->request.method(), x_->request.path());
+  x_->request.set_params(match.params);
+  const Route* route = match.route;
+
+  if (route != nullptr && route->options.max_body_bytes && !x_->parser.set_body_limit(*route->options.max_body_bytes)) {
+    co_await answer_and_close(413, "request body larger than this route accepts");
+    co_return false;
+  }
+  body_done_ = false;
+  const bool streamed_body = route != nullptr && route->options.body == BodyMode::streamed && head.has_body();
+  // A client that asked to be told before it sends the body, and has not
+  // sent any yet, gets the go-ahead.
+  if (head.expect_continue && head.has_body() && input_.empty() && head.version_minor >= 1) {
+    x_->out.append(continue_response);
+    co_await flush();
+  }
+  if (streamed_body) {
+    x_->request.set_body_source(this);
+  } else if (!co_await read_body(true)) {
+    co_return false;
+  }
+
+  int status = 0;
+  std::uint64_t body_bytes = 0;
+  {
+    Response response;
+    bool have_response = false;
+    SlotHold slot;
+    if (route != nullptr && route->limit) {
+      RouteSlots& slots = app_.slots(route->index);
+      if (!slots.try_take()) {
+        keep_input();
+        set_deadline(Phase::handler, app_.config.timeouts.handler_ms);
+        bump(worker_.metrics().limit_waiters, 1);
+        bool taken = false;
+        try {
+          taken = co_await wait_for_slot(slots, route->limit->wait);
+        } catch (...) {
+          bump(worker_.metrics().limit_waiters, -1);
+          throw;
+        }
+        bump(worker_.metrics().limit_waiters, -1);
+        if (!taken) {
+          bump(worker_.metrics().limit_rejected, 1);
+          response = Response::text(503, "too many requests for this route; try again\n").with_header("Retry-After", "1");
+          have_response = true;
+        }
+      }
+      if (!have_response) {
+        slot.slots = &slots;
+      }
+    }
+    if (!have_response) {
+      InFlight in_flight(worker_.metrics().in_flight);
+      keep_input();
+      set_deadline(Phase::handler, app_.config.timeouts.handler_ms);
+      response = co_await call_handler(*match.handler);
+    }
+    const bool keep_alive = x_->request.keep_alive() && !stop_reading_ && !worker_.draining();
+    status = co_await send(response, keep_alive, body_bytes);
+  }
+
+  // What a streaming handler left of its body is read and dropped, so the
+  // next request starts where it should.
+  if (!body_done_ && !stop_reading_ && !co_await read_body(false)) {
+    co_return false;
+  }
+  auto took = Clock::now() - start;
+  worker_.metrics().count_request(route != nullptr ? route->index : app_.router().routes(), status, took);
+  if (app_.access_log() != nullptr) {
+    log_access(x_->request, status, body_bytes, took);
+  }
+  if (stop_reading_) {
+    co_await flush();
+    co_await linger_close();
+    co_return false;
+  }
+  if (batched_ >= app_.config.limits.max_pipeline || x_->out.size() >= app_.config.limits.write_high_water) {
+    co_await flush();
+    // A long pipelined burst gives the loop a turn between batches. Requests
+    // that complete without suspending nest their frames until the task
+    // next suspends where GCC cannot make symmetric transfer a tail call
+    // (under ASan), and a burst read in one piece may hold thousands.
+    co_await sleep(0ms);
+  }
+  co_return true;
+}
+
+Task<Response> Connection::call_handler(const Next& handler) {
+  try {
+    co_return co_await handler(x_->request);
+  } catch (const HttpError& e) {
+    co_return Response::from(e);
+  } catch (const CancelledError&) {
+    if (!take_expiry()) {
+      throw;
+    }
+    log(LogLevel::warning, peer_ + ": " + std::string(x_->request.method_name()) + " " + x_->request.target() +
+                               ": no response within handler_ms; handler cancelled");
+    co_return Response::text(503, "the server did not answer in time\n");
+  } catch (const OverloadedError& e) {
+    co_return Response::text(503, std::string("server busy: ") + e.what() + "\n").with_header("Retry-After", "1");
+  } catch (const std::exception& e) {
+    log(LogLevel::error, peer_ + ": " + std::string(x_->request.method_name()) + " " + x_->request.target() +
+                             ": handler failed: " + e.what());
+    co_return Response::text(500, "Internal Server Error\n");
+  }
+}
+
+Task<bool> Connection::read_body(bool keep) {
+  for (;;) {
+    ParseStep step = x_->parser.execute(input_);
+    consumed(step.consumed);
+    switch (step.event) {
+      case ParseEvent::body:
+        if (keep) {
+          x_->request.body().append(step.body);
+        }
+        break;
+      case ParseEvent::message_complete:
+        body_done_ = true;
+        co_return true;
+      case ParseEvent::need_more: {
+        Input in = co_await read_more(Phase::body, app_.config.timeouts.header_ms);
+        if (in == Input::eof) {
+          co_return false;
+        }
+        if (in == Input::timeout) {
+          co_await answer_and_close(408, "request body not received in time");
+          co_return false;
+        }
+        break;
+      }
+      case ParseEvent::error:
+        co_await answer_and_close(x_->parser.error().status, x_->parser.error().reason);
+        co_return false;
+      case ParseEvent::head_complete:
+        co_await answer_and_close(500, "request framing lost");
+        co_return false;
+    }
+  }
+}
+
+// The body bytes already received are parsed to the end before any of them
+// is handed over: a framing error in them is found before the handler (and
+// its response) has seen a byte, and a piece is as large as a read.
+Generator<std::string> Connection::chunks() {
+  std::string piece;
+  while (!body_done_) {
+    ParseStep step = x_->parser.execute(input_);
+    if (step.event == ParseEvent::body) {
+      piece.append(step.body);
+    }
+    consumed(step.consumed);
+    switch (step.event) {
+      case ParseEvent::body:
+        continue;
+      case ParseEvent::message_complete:
+        body_done_ = true;
+        break;
+      case ParseEvent::need_more: {
+        if (!piece.empty()) {
+          keep_input();  // the consumer may suspend before asking again
+          co_yield std::exchange(piece, std::string());
+          continue;
+        }
+        Input in = co_await read_more(Phase::body, app_.config.timeouts.header_ms);
+        if (in != Input::more) {
+          stop_reading_ = true;
+          throw HttpError(in == Input::eof ? 400 : 408,
+                          in == Input::eof ? "request body cut short" : "request body not received in time");
+        }
+        continue;
+      }
+      case ParseEvent::error:
+      case ParseEvent::head_complete:
+        stop_reading_ = true;
+        throw HttpError(x_->parser.error().status != 0 ? x_->parser.error().status : 400,
+                        std::string(x_->parser.error().reason));
+    }
+  }
+  if (!piece.empty()) {
+    co_yield std::move(piece);
+  }
+}
+
+Task<int> Connection::send(Response& response, bool keep_alive, std::uint64_t& body_bytes) {
+  ResponseContext context;
+  context.date = DateCache::now();
+  context.server = app_.config.server.server_name;
+  context.head_request = x_->request.method() == Method::head;
+  context.http10 = x_->request.version_minor() == 0;
+  context.keep_alive = keep_alive;
+  Generator<std::string>* chunks = response.chunks();
+  if (chunks == nullptr || context.head_request) {
+    context.streamed = chunks != nullptr;
+    HeadInfo info = context.streamed ? append_head(x_->out, response, context) : append_response(x_->out, response, context);
+    body_bytes = info.framing == BodyFraming::none || context.streamed ? 0 : response.body().size();
+    ++batched_;
+    stop_reading_ = stop_reading_ || !info.keep_alive;
+    co_return response.status();
+  }
+
+  // The head waits for the first piece: until then, a failure (a bad request
+  // body, a handler error) can still be answered with a status of its own.
+  std::optional<std::string> piece;
+  std::optional<Response> failure;
+  set_deadline(Phase::handler, app_.config.timeouts.handler_ms);
+  try {
+    piece = co_await chunks->next();
+  } catch (const HttpError& e) {
+    failure = Response::from(e);
+  } catch (const CancelledError&) {
+    if (!take_expiry()) {
+      throw;
+    }
+    failure = Response::text(503, "the server did not answer in time\n");
+  } catch (const std::exception& e) {
+    log(LogLevel::error, peer_ + ": " + std::string(x_->request.method_name()) + " " + x_->request.target() +
+                             ": response stream failed: " + e.what());
+    failure = Response::text(500, "Internal Server Error\n");
+  }
+  if (failure) {
+    context.keep_alive = keep_alive && !stop_reading_;
+    HeadInfo info = append_response(x_->out, *failure, context);
+    body_bytes = failure->body().size();
+    ++batched_;
+    stop_reading_ = stop_reading_ || !info.keep_alive;
+    co_return failure->status();
+  }
+
+  context.streamed = true;
+  HeadInfo info = append_head(x_->out, response, context);
+  stop_reading_ = stop_reading_ || !info.keep_alive;
+  ++batched_;
+  // Each later piece goes out as the generator makes it: a stream is for
+  // things that take time. After the head has gone, the only way left to
+  // say "incomplete" is to end the connection without the last chunk.
+  try {
+    while (piece) {
+      if (info.framing == BodyFraming::chunked) {
+        append_chunk(x_->out, *piece);
+      } else {
+        x_->out.append(*piece);
+      }
+      body_bytes += piece->size();
+      co_await flush();
+      set_deadline(Phase::handler, app_.config.timeouts.handler_ms);
+      piece = co_await chunks->next();
+    }
+  } catch (const CancelledError&) {
+    throw;
+  } catch (const std::exception& e) {
+    log(LogLevel::error, peer_ + ": " + std::string(x_->request.method_name()) + " " + x_->request.target() +
+                             ": response stream failed after its head was sent: " + e.what());
+    throw;
+  }
+  if (info.framing == BodyFraming::chunked) {
+    append_last_chunk(x_->out);
+  }
+  co_return response.status();
+}
+
+Task<void> Connection::answer_and_close(int status, std::string_view reason) {
+  log(LogLevel::warning, peer_ + ": " + std::to_string(status) + " " + std::string(reason) + "; closing");
+  Response response = Response::text(status, std::string(reason) + "\n");
+  ResponseContext context;
+  context.date = DateCache::now();
+  context.server = app_.config.server.server_name;
+  context.keep_alive = false;
+  append_response(x_->out, response, context);
+  worker_.metrics().count_request(app_.router().routes(), status, std::chrono::nanoseconds(0));
+  co_await flush();
+  co_await linger_close();
+}
+
+Task<void> Connection::linger_close() {
+  set_deadline(Phase::linger, linger_time);
+  try {
+    co_await stream_.shutdown();
+    std::size_t dropped = 0;
+    while (dropped < linger_bytes) {
+      std::string_view data = co_await stream_.read();
+      if (data.empty()) {
+        break;
+      }
+      dropped += data.size();
+    }
+  } catch (const CancelledError&) {
+    take_expiry();
+  } catch (const UvError&) {
+    // Gone already.
+  }
+}
+
+void Connection::log_access(const Request& req, int status, std::uint64_t bytes, std::chrono::nanoseconds took) {
+  char number[32];
+  std::string line;
+  line.reserve(128 + req.target().size());
+  line.append(peer_).append(" \"").append(req.method_name()).append(" ").append(req.target());
+  line.append(req.version_minor() == 0 ? " HTTP/1.0\" " : " HTTP/1.1\" ");
+  line.append(std::to_string(status)).append(" ").append(std::to_string(bytes)).append(" ");
+  auto end = std::to_chars(number, number + sizeof number, std::chrono::duration<double, std::milli>(took).count(),
+                           std::chars_format::fixed, 3)
+                 .ptr;
+  line.append(number, end).append("ms");
+  app_.access_log()->write_line(line);
+}
+
+}  // namespace brisk::server

@@ -1,0 +1,227 @@
+#include <brisk/config/config.hpp>
+#include <brisk/runtime/log.hpp>
+#include <brisk/runtime/run.hpp>
+#include <brisk/runtime/signal.hpp>
+#include <brisk/runtime/spawn.hpp>
+#include <brisk/runtime/thread_event.hpp>
+#include <brisk/runtime/thread_pool.hpp>
+#include <brisk/runtime/timer.hpp>
+#include <brisk/server/app.hpp>
+#include <brisk/server/daemon.hpp>
+#include <brisk/server/log_file.hpp>
+#include <brisk/server/worker.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <ctime>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace brisk::server {
+namespace {
+
+using namespace std::chrono_literals;
+
+// What the control thread holds for each worker thread. The events are made
+// on the worker's own loop (a ThreadEvent belongs to the loop that waits on
+// it); the control thread only sets them.
+struct WorkerThread {
+  std::thread thread;
+  std::promise<void> started;
+  ThreadEvent* drain = nullptr;
+  ThreadEvent* force = nullptr;
+  std::mutex events_mutex;
+};
+
+std::string log_line(LogLevel level, std::string_view message) {
+  char stamp[32];
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  std::string line;
+  line.append(stamp).append(" [").append(to_string(level)).append("] ").append(message);
+  return line;
+}
+
+void run_worker(App& app, WorkerMetrics& metrics, std::size_t index, std::size_t max_connections,
+                WorkerThread& slot) {
+  try {
+    brisk::run(
+        [](App& a, WorkerMetrics& m, std::size_t i, std::size_t max, WorkerThread& s) -> Task<void> {
+          ThreadEvent drain;
+          ThreadEvent force;
+          {
+            std::lock_guard lock(s.events_mutex);
+            s.drain = &drain;
+            s.force = &force;
+          }
+          Worker worker(a, m, i, max);
+          co_await worker.run(drain, force, [&s](std::exception_ptr e) {
+            e ? s.started.set_exception(e) : s.started.set_value();
+          });
+          std::lock_guard lock(s.events_mutex);
+          s.drain = nullptr;
+          s.force = nullptr;
+        }(app, metrics, index, max_connections, slot),
+        "worker-" + std::to_string(index));
+  } catch (const std::exception& e) {
+    log(LogLevel::error, "worker " + std::to_string(index) + " stopped: " + e.what());
+    try {
+      slot.started.set_exception(std::current_exception());
+    } catch (const std::future_error&) {
+      // It had started: the log line above is the whole story.
+    }
+  }
+}
+
+void set_all(std::vector<std::unique_ptr<WorkerThread>>& workers, ThreadEvent* WorkerThread::*which) {
+  for (auto& w : workers) {
+    std::lock_guard lock(w->events_mutex);
+    if (ThreadEvent* ev = (*w).*which) {
+      ev->set();
+    }
+  }
+}
+
+bool all_stopped(std::vector<std::unique_ptr<WorkerThread>>& workers) {
+  for (auto& w : workers) {
+    std::lock_guard lock(w->events_mutex);
+    if (w->drain != nullptr) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Task<void> flush_logs(LogFile& error_log, LogFile* access_log) {
+  for (;;) {
+    co_await sleep(1s);
+    error_log.flush();
+    if (access_log != nullptr) {
+      access_log->flush();
+    }
+  }
+}
+
+Task<void> control(App& app, LogFile& error_log, LogFile* access_log,
+                   std::vector<std::unique_ptr<WorkerThread>>& workers) {
+  SignalSet signals{SIGTERM, SIGINT, SIGHUP, SIGUSR1};
+  auto flusher = spawn(flush_logs(error_log, access_log), "log-flush");
+  // The workers may also stop on their own (none could bind): look now and then.
+  auto stopped = spawn(
+      [](std::vector<std::unique_ptr<WorkerThread>>& ws) -> Task<void> {
+        while (!all_stopped(ws)) {
+          co_await sleep(20ms);
+        }
+      }(workers),
+      "watch-workers");
+
+  auto next_signal = [](SignalSet& s) -> Task<int> { co_return co_await s.next(); };
+  int drain_signals = 0;
+  while (!stopped.done()) {
+    auto sig_task = spawn(next_signal(signals), "signals");
+    while (!sig_task.done() && !stopped.done()) {
+      co_await sleep(20ms);
+    }
+    if (!sig_task.done()) {
+      sig_task.cancel();
+      co_await sig_task.finished();
+      break;
+    }
+    int sig = co_await sig_task;
+    if (sig == SIGHUP) {
+      bool ok = error_log.reopen() && (access_log == nullptr || access_log->reopen());
+      log(ok ? LogLevel::info : LogLevel::error,
+          ok ? "SIGHUP: log files reopened" : "SIGHUP: could not reopen a log file; still writing to the old one");
+    } else if (sig == SIGTERM || sig == SIGINT) {
+      const char* name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+      if (++drain_signals == 1) {
+        app.draining.store(true);
+        log(LogLevel::info, std::string(name) + ": draining (stop accepting, finish requests in flight, at most " +
+                                std::to_string(app.config.timeouts.shutdown_ms.count()) + " ms)");
+        set_all(workers, &WorkerThread::drain);
+      } else {
+        log(LogLevel::warning, std::string(name) + " again: cancelling the requests still in flight");
+        set_all(workers, &WorkerThread::force);
+      }
+    }
+    // SIGUSR1: every worker has its own watcher and dumps its own tasks.
+  }
+  flusher.cancel();
+  co_await flusher.finished();
+}
+
+}  // namespace
+
+int run_daemon(const config::Config& config) {
+  LogFile error_log(config.log.error_path, LogFile::Default::err);
+  std::unique_ptr<LogFile> access_log;
+  if (config.log.access) {
+    access_log = std::make_unique<LogFile>(config.log.access_path, LogFile::Default::out);
+  }
+  const LogLevel threshold = config.log.level;
+  set_log_sink([&error_log, threshold](LogLevel level, std::string_view message) {
+    if (level >= threshold) {
+      error_log.write_line(log_line(level, message));
+    }
+  });
+
+  ThreadPool::configure_default({.threads = config.threads.blocking, .queue_capacity = config.threads.blocking_queue});
+
+  std::unique_ptr<App> app;
+  try {
+    app = std::make_unique<App>(config, access_log.get());
+  } catch (const std::exception& e) {
+    log(LogLevel::error, std::string("cannot start: ") + e.what());
+    set_log_sink(nullptr);
+    return 1;
+  }
+
+  const unsigned count = config::worker_count(config.server);
+  const std::size_t per_worker = std::max<std::size_t>(1, config.limits.max_connections / count);
+  std::vector<std::unique_ptr<WorkerThread>> workers;
+  for (unsigned i = 0; i < count; ++i) {
+    auto slot = std::make_unique<WorkerThread>();
+    WorkerMetrics& metrics = app->metrics().add_worker();
+    slot->thread = std::thread(run_worker, std::ref(*app), std::ref(metrics), i, per_worker, std::ref(*slot));
+    workers.push_back(std::move(slot));
+  }
+
+  std::string failure;
+  for (auto& w : workers) {
+    try {
+      w->started.get_future().get();
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+  }
+  int status = 0;
+  if (!failure.empty()) {
+    log(LogLevel::error, "cannot listen on " + config::to_string(config.server.listen) + ": " + failure);
+    set_all(workers, &WorkerThread::drain);
+    status = 1;
+  } else {
+    log(LogLevel::info, "brisk listening on " + config::to_string(config.server.listen) + " with " +
+                            std::to_string(count) + " worker(s)");
+  }
+
+  if (status == 0) {
+    brisk::run(control(*app, error_log, access_log.get(), workers), "control");
+  }
+  for (auto& w : workers) {
+    if (w->thread.joinable()) {
+      w->thread.join();
+    }
+  }
+  if (status == 0) {
+    log(LogLevel::info, "brisk stopped");
+  }
+  set_log_sink(nullptr);
+  return status;
+}
+
+}  // namespace brisk::server

@@ -1,0 +1,169 @@
+#include <brisk/runtime/errors.hpp>
+#include <brisk/runtime/log.hpp>
+#include <brisk/runtime/loop.hpp>
+#include <brisk/runtime/signal.hpp>
+#include <brisk/runtime/spawn.hpp>
+#include <brisk/runtime/timer.hpp>
+#include <brisk/server/worker.hpp>
+
+#include "connection.hpp"
+
+#include <csignal>
+#include <sstream>
+
+namespace brisk::server {
+
+using namespace std::chrono_literals;
+
+Worker::Worker(const App& app, WorkerMetrics& metrics, std::size_t index, std::size_t max_connections)
+    : app_(app), metrics_(metrics), index_(index), max_connections_(max_connections) {}
+
+Worker::~Worker() = default;
+
+// Enough spares for the connections busy at once in any burst this worker
+// has seen, without keeping a peak's worth of them forever.
+constexpr std::size_t max_spare_exchanges = 256;
+
+Exchange* Worker::take_exchange() {
+  if (spare_.empty()) {
+    return new Exchange(app_.parser_limits());
+  }
+  Exchange* x = spare_.back().release();
+  spare_.pop_back();
+  return x;
+}
+
+void Worker::give_back(Exchange* exchange) noexcept {
+  std::unique_ptr<Exchange> owned(exchange);
+  if (spare_.size() < max_spare_exchanges) {
+    // A connection that ended mid-request leaves its state behind: none of
+    // it may reach the next connection.
+    owned->parser.reset();
+    owned->out.clear();
+    owned->pending.clear();
+    try {
+      spare_.push_back(std::move(owned));
+    } catch (const std::bad_alloc&) {
+      // Freed below instead of kept.
+    }
+  }
+}
+
+void Worker::attach(Connection& c) noexcept {
+  connections_.push_back(c);
+  metrics_.connections_open.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Worker::detach(Connection& c) noexcept {
+  connections_.remove(c);
+  metrics_.connections_open.fetch_sub(1, std::memory_order_relaxed);
+}
+
+Task<void> Worker::run(ThreadEvent& drain, ThreadEvent& force, std::function<void(std::exception_ptr)> on_bound) {
+  const auto& server = app_.config.server;
+  TcpListener listener;
+  try {
+    listener = TcpListener::bind(server.listen.host, server.listen.port,
+                                 {.backlog = server.backlog, .reuse_port = true});
+  } catch (...) {
+    on_bound(std::current_exception());
+    co_return;
+  }
+  port_ = listener.port();
+  on_bound(nullptr);
+
+  auto acceptor = spawn(accept_loop(listener), "accept-" + std::to_string(index_));
+  auto lag = spawn(watch_loop_lag(), "loop-lag-" + std::to_string(index_));
+  auto dumper = spawn(dump_tasks_on_signal(), "task-dump-" + std::to_string(index_));
+
+  co_await drain.wait();
+  draining_ = true;
+  acceptor.cancel();
+  co_await acceptor.finished();
+  listener.close();
+  co_await drain_connections(force);
+  lag.cancel();
+  dumper.cancel();
+  co_await lag.finished();
+  co_await dumper.finished();
+}
+
+Task<void> Worker::accept_loop(TcpListener& listener) {
+  for (;;) {
+    TcpStream stream;
+    try {
+      stream = co_await listener.accept();
+    } catch (const UvError& e) {
+      // Out of descriptors or memory: say so, give the kernel a moment (below),
+      // and keep serving the connections we have.
+      log(LogLevel::error, std::string("accept failed: ") + e.what());
+    }
+    if (!stream.is_open()) {
+      co_await sleep(10ms);
+      continue;
+    }
+    metrics_.connections_total.fetch_add(1, std::memory_order_relaxed);
+    if (connections_.size() >= max_connections_) {
+      metrics_.connections_refused.fetch_add(1, std::memory_order_relaxed);
+      static_cast<void>(spawn(refuse(std::move(stream))));
+      continue;
+    }
+    stream.set_nodelay(true);
+    static_cast<void>(spawn(serve_connection(*this, std::move(stream))));
+  }
+}
+
+Task<void> Worker::refuse(TcpStream stream) {
+  // Over max_connections: answer at once rather than leave the client
+  // hanging in the backlog, then close.
+  static constexpr std::string_view busy =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 20\r\n"
+      "Retry-After: 1\r\nConnection: close\r\n\r\ntoo many connections";
+  try {
+    co_await stream.write(busy);
+  } catch (const UvError&) {
+    // The client left first; nothing to tell it.
+  }
+}
+
+Task<void> Worker::watch_loop_lag() {
+  constexpr auto period = 100ms;
+  for (;;) {
+    auto start = std::chrono::steady_clock::now();
+    co_await sleep(period);
+    auto late = std::chrono::steady_clock::now() - start - period;
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(late).count();
+    metrics_.loop_lag_us.store(us > 0 ? static_cast<std::uint64_t>(us) : 0, std::memory_order_relaxed);
+    co_await sleep(900ms);
+  }
+}
+
+Task<void> Worker::dump_tasks_on_signal() {
+  SignalSet signals{SIGUSR1};
+  for (;;) {
+    co_await signals.next();
+    std::ostringstream out;
+    out << "worker " << index_ << ": ";
+    dump_tasks(out);
+    log(LogLevel::info, out.str());
+  }
+}
+
+Task<void> Worker::drain_connections(ThreadEvent& force) {
+  connections_.for_each([](Connection& c) { c.close_if_idle(); });
+  auto deadline = std::chrono::steady_clock::now() + app_.config.timeouts.shutdown_ms;
+  while (!connections_.empty() && std::chrono::steady_clock::now() < deadline && !force.is_set()) {
+    co_await sleep(10ms);
+  }
+  if (!connections_.empty()) {
+    log(LogLevel::warning, "worker " + std::to_string(index_) + ": cancelling " +
+                               std::to_string(connections_.size()) + " connection(s) still busy at shutdown");
+  }
+  // Cancelled connections unlink themselves as they finish.
+  connections_.for_each([](Connection& c) { c.cancel(); });
+  while (!connections_.empty()) {
+    co_await sleep(1ms);
+  }
+}
+
+}  // namespace brisk::server

@@ -1,0 +1,315 @@
+// In-process integration: a real Worker (listener, connections, router) on
+// this thread's loop, and clients on real sockets in the same loop.
+
+#include <brisk/runtime/errors.hpp>
+#include <brisk/runtime/log.hpp>
+#include <brisk/runtime/run.hpp>
+#include <brisk/runtime/spawn.hpp>
+#include <brisk/runtime/tcp.hpp>
+#include <brisk/runtime/thread_event.hpp>
+#include <brisk/runtime/timer.hpp>
+#include <brisk/server/app.hpp>
+#include <brisk/server/worker.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using brisk::Task;
+using brisk::TcpStream;
+using namespace brisk::server;
+
+brisk::config::Config test_config() {
+  brisk::config::Config c;
+  c.server.listen = {"127.0.0.1", 0};
+  c.server.workers = 1;
+  c.server.demo = false;
+  c.log.access = false;
+  return c;
+}
+
+struct Reply {
+  int status = 0;
+  std::string head;
+  std::string body;
+};
+
+// Reads one response with a Content-Length body off `s`, keeping what
+// follows it in `buffer`.
+Task<Reply> read_reply(TcpStream& s, std::string& buffer) {
+  for (;;) {
+    auto end = buffer.find("\r\n\r\n");
+    if (end != std::string::npos) {
+      Reply r;
+      r.head = buffer.substr(0, end + 2);
+      r.status = std::stoi(r.head.substr(9, 3));
+      std::size_t length = 0;
+      if (auto at = r.head.find("Content-Length: "); at != std::string::npos) {
+        length = std::stoul(r.head.substr(at + 16));
+      }
+      while (buffer.size() < end + 4 + length) {
+        std::string_view more = co_await s.read();
+        if (more.empty()) {
+          throw std::runtime_error("closed inside a body");
+        }
+        buffer.append(more);
+      }
+      r.body = buffer.substr(end + 4, length);
+      buffer.erase(0, end + 4 + length);
+      co_return r;
+    }
+    std::string_view more = co_await s.read();
+    if (more.empty()) {
+      throw std::runtime_error("closed before a response: " + buffer);
+    }
+    buffer.append(more);
+  }
+}
+
+// Runs `body` against a worker serving `routes` (on top of health and
+// metrics), then drains the worker.
+void with_server(const std::function<void(Router&)>& routes,
+                 const std::function<Task<void>(Worker&)>& body,
+                 const std::function<void(brisk::config::Config&)>& tweak = {}) {
+  auto config = test_config();
+  if (tweak) {
+    tweak(config);
+  }
+  App app(config, nullptr, routes);
+  WorkerMetrics& metrics = app.metrics().add_worker();
+  brisk::run([](App& a, WorkerMetrics& m, const std::function<Task<void>(Worker&)>& b) -> Task<void> {
+    brisk::ThreadEvent drain;
+    brisk::ThreadEvent force;
+    Worker worker(a, m, 0, 100);
+    auto serving = brisk::spawn(worker.run(drain, force, [](std::exception_ptr e) {
+      if (e) {
+        std::rethrow_exception(e);
+      }
+    }));
+    while (worker.port() == 0) {
+      co_await brisk::sleep(1ms);
+    }
+    co_await b(worker);
+    drain.set();
+    co_await serving;
+  }(app, metrics, body));
+}
+
+Task<TcpStream> connect(Worker& w) { co_return co_await TcpStream::connect("127.0.0.1", w.port()); }
+
+// Captures the runtime's log lines for the duration of a test.
+struct LogCapture {
+  LogCapture() {
+    brisk::set_log_sink([this](brisk::LogLevel, std::string_view line) {
+      std::lock_guard lock(mutex);
+      lines.emplace_back(line);
+    });
+  }
+  ~LogCapture() { brisk::set_log_sink(nullptr); }
+  bool contains(std::string_view text) {
+    std::lock_guard lock(mutex);
+    for (const auto& l : lines) {
+      if (l.find(text) != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  }
+  std::mutex mutex;
+  std::vector<std::string> lines;
+};
+
+}  // namespace
+
+TEST_CASE("a handler that throws is a 500 and a log line; the connection goes on", "[connection]") {
+  LogCapture log;
+  with_server(
+      [](Router& r) {
+        r.get("/boom", [](Request&) -> Task<Response> {
+          throw std::runtime_error("kaboom");
+          co_return Response::status(204);
+        });
+        r.get("/ok", [](Request&) -> Task<Response> { co_return Response::text("fine"); });
+      },
+      [](Worker& w) -> Task<void> {
+        TcpStream c = co_await connect(w);
+        std::string buffer;
+        co_await c.write("GET /boom HTTP/1.1\r\nHost: t\r\n\r\n");
+        Reply a = co_await read_reply(c, buffer);
+        co_await c.write("GET /ok HTTP/1.1\r\nHost: t\r\n\r\n");
+        Reply b = co_await read_reply(c, buffer);
+        REQUIRE(a.status == 500);
+        REQUIRE(b.status == 200);
+        REQUIRE(b.body == "fine");
+      });
+  REQUIRE(log.contains("GET /boom: handler failed: kaboom"));
+}
+
+TEST_CASE("pipelined requests are answered in order, in one batch", "[connection]") {
+  with_server(
+      [](Router& r) {
+        r.get("/n/{n}", [](Request& req) -> Task<Response> {
+          // An uneven delay: a later request finishing first must not jump the queue.
+          if (req.param("n") == "1") {
+            co_await brisk::sleep(20ms);
+          }
+          co_return Response::text(std::string(req.param("n")));
+        });
+      },
+      [](Worker& w) -> Task<void> {
+        TcpStream c = co_await connect(w);
+        std::string all;
+        for (int i = 0; i < 5; ++i) {
+          all += "GET /n/" + std::to_string(i) + " HTTP/1.1\r\nHost: t\r\n\r\n";
+        }
+        co_await c.write(all);
+        std::string buffer;
+        std::string order;
+        for (int i = 0; i < 5; ++i) {
+          Reply r = co_await read_reply(c, buffer);
+          order += r.body;
+        }
+        REQUIRE(order == "01234");
+      });
+}
+
+TEST_CASE("a client that hangs up cancels its handler", "[connection]") {
+  bool cancelled = false;
+  with_server(
+      [&cancelled](Router& r) {
+        r.get("/wait", [&cancelled](Request&) -> Task<Response> {
+          try {
+            co_await brisk::sleep(10s);
+          } catch (const brisk::CancelledError&) {
+            cancelled = true;
+            throw;
+          }
+          co_return Response::text("too late");
+        });
+      },
+      [&cancelled](Worker& w) -> Task<void> {
+        {
+          TcpStream c = co_await connect(w);
+          co_await c.write("GET /wait HTTP/1.1\r\nHost: t\r\n\r\n");
+          co_await brisk::sleep(50ms);
+        }  // closed here
+        for (int i = 0; i < 200 && !cancelled; ++i) {
+          co_await brisk::sleep(5ms);
+        }
+        REQUIRE(cancelled);
+      });
+}
+
+TEST_CASE("what a closed connection left unsent never reaches the next one", "[connection]") {
+  // The parser, Request and output batch are lent to busy connections and
+  // reused: a connection that dies with a response still batched must not
+  // hand it to whoever gets its buffers next.
+  with_server(
+      [](Router& r) {
+        r.get("/fast", [](Request&) -> Task<Response> { co_return Response::text("fast"); });
+        r.get("/slow", [](Request&) -> Task<Response> {
+          co_await brisk::sleep(10s);
+          co_return Response::text("slow");
+        });
+      },
+      [](Worker& w) -> Task<void> {
+        {
+          TcpStream c = co_await connect(w);
+          // /fast's answer waits in the batch while /slow runs; then the client leaves.
+          co_await c.write("GET /fast HTTP/1.1\r\nHost: t\r\n\r\nGET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+          co_await brisk::sleep(50ms);
+        }
+        co_await brisk::sleep(50ms);
+        TcpStream d = co_await connect(w);
+        co_await d.write("GET /fast HTTP/1.1\r\nHost: t\r\n\r\n");
+        std::string buffer;
+        Reply r = co_await read_reply(d, buffer);
+        co_await brisk::sleep(20ms);
+        REQUIRE(r.status == 200);
+        REQUIRE(r.body == "fast");
+        REQUIRE(buffer.empty());
+      });
+}
+
+TEST_CASE("a handler past handler_ms is cancelled and answered 503", "[connection]") {
+  with_server(
+      [](Router& r) {
+        r.get("/slow", [](Request&) -> Task<Response> {
+          co_await brisk::sleep(10s);
+          co_return Response::text("slow");
+        });
+        r.get("/ok", [](Request&) -> Task<Response> { co_return Response::text("ok"); });
+      },
+      [](Worker& w) -> Task<void> {
+        TcpStream c = co_await connect(w);
+        std::string buffer;
+        auto start = std::chrono::steady_clock::now();
+        co_await c.write("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+        Reply a = co_await read_reply(c, buffer);
+        auto took = std::chrono::steady_clock::now() - start;
+        co_await c.write("GET /ok HTTP/1.1\r\nHost: t\r\n\r\n");
+        Reply b = co_await read_reply(c, buffer);
+        REQUIRE(a.status == 503);
+        REQUIRE(took >= 90ms);
+        REQUIRE(took < 2s);
+        REQUIRE(b.status == 200);
+      },
+      [](brisk::config::Config& c) { c.timeouts.handler_ms = 100ms; });
+}
+
+TEST_CASE("middleware wraps every answer, 404 included", "[connection]") {
+  with_server(
+      [](Router& r) {
+        r.use([](Request& req, Next next) -> Task<Response> {
+          Response resp = co_await next(req);
+          resp.headers().add("X-Seen", req.path());
+          co_return resp;
+        });
+        r.get("/users/{id}", [](Request& req) -> Task<Response> {
+          co_return Response::json({{"id", req.param("id")}});
+        });
+      },
+      [](Worker& w) -> Task<void> {
+        TcpStream c = co_await connect(w);
+        std::string buffer;
+        co_await c.write("GET /users/42 HTTP/1.1\r\nHost: t\r\n\r\nGET /nobody HTTP/1.1\r\nHost: t\r\n\r\n");
+        Reply a = co_await read_reply(c, buffer);
+        Reply b = co_await read_reply(c, buffer);
+        REQUIRE(a.status == 200);
+        REQUIRE(a.body == R"({"id":"42"})");
+        REQUIRE(a.head.find("X-Seen: /users/42\r\n") != std::string::npos);
+        REQUIRE(b.status == 404);
+        REQUIRE(b.head.find("X-Seen: /nobody\r\n") != std::string::npos);
+      });
+}
+
+TEST_CASE("a bad JSON body is a 400 that says where", "[connection]") {
+  with_server(
+      [](Router& r) {
+        r.post("/items", [](Request& req) -> Task<Response> {
+          auto item = req.json();
+          co_return Response::json(item, 201);
+        });
+      },
+      [](Worker& w) -> Task<void> {
+        TcpStream c = co_await connect(w);
+        std::string buffer;
+        co_await c.write("POST /items HTTP/1.1\r\nHost: t\r\nContent-Length: 9\r\n\r\n{\"a\": 1,}");
+        Reply bad = co_await read_reply(c, buffer);
+        co_await c.write("POST /items HTTP/1.1\r\nHost: t\r\nContent-Length: 8\r\n\r\n{\"a\": 1}");
+        Reply good = co_await read_reply(c, buffer);
+        REQUIRE(bad.status == 400);
+        REQUIRE(bad.body.find("invalid JSON body") != std::string::npos);
+        REQUIRE(bad.body.find("at byte 9") != std::string::npos);
+        REQUIRE(good.status == 201);
+        REQUIRE(good.body == R"({"a":1})");
+      });
+}
