@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <exception>
 #include <optional>
 #include <utility>
 
@@ -335,6 +336,14 @@ Task<bool> Connection::serve_request() {
   }
   if (streamed_body) {
     x_->request.set_body_source(this);
+  } else if (!head.has_body()) {
+    // The common case needs no read: the message ends with its head.
+    ParseStep end = x_->parser.execute(input_);
+    if (end.event != ParseEvent::message_complete) {
+      co_await answer_and_close(500, "request framing lost");
+      co_return false;
+    }
+    body_done_ = true;
   } else if (!co_await read_body(true)) {
     co_return false;
   }
@@ -373,10 +382,19 @@ Task<bool> Connection::serve_request() {
       InFlight in_flight(worker_.metrics().in_flight);
       keep_input();
       set_deadline(Phase::handler, app_.config.timeouts.handler_ms);
-      response = co_await call_handler(*match.handler);
+      try {
+        response = co_await (*match.handler)(x_->request);
+      } catch (...) {
+        response = answer_failure(std::current_exception());
+      }
     }
     const bool keep_alive = x_->request.keep_alive() && !stop_reading_ && !worker_.draining();
-    status = co_await send(response, keep_alive, body_bytes);
+    ResponseContext context = response_context(keep_alive);
+    if (!response.streamed() || context.head_request) {
+      status = send_whole(response, context, body_bytes);
+    } else {
+      status = co_await send_stream(response, context, body_bytes);
+    }
   }
 
   // What a streaming handler left of its body is read and dropped, so the
@@ -405,24 +423,24 @@ Task<bool> Connection::serve_request() {
   co_return true;
 }
 
-Task<Response> Connection::call_handler(const Next& handler) {
+Response Connection::answer_failure(std::exception_ptr failure) {
   try {
-    co_return co_await handler(x_->request);
+    std::rethrow_exception(failure);
   } catch (const HttpError& e) {
-    co_return Response::from(e);
+    return Response::from(e);
   } catch (const CancelledError&) {
     if (!take_expiry()) {
       throw;
     }
     log(LogLevel::warning, peer_ + ": " + std::string(x_->request.method_name()) + " " + x_->request.target() +
                                ": no response within handler_ms; handler cancelled");
-    co_return Response::text(503, "the server did not answer in time\n");
+    return Response::text(503, "the server did not answer in time\n");
   } catch (const OverloadedError& e) {
-    co_return Response::text(503, std::string("server busy: ") + e.what() + "\n").with_header("Retry-After", "1");
+    return Response::text(503, std::string("server busy: ") + e.what() + "\n").with_header("Retry-After", "1");
   } catch (const std::exception& e) {
     log(LogLevel::error, peer_ + ": " + std::string(x_->request.method_name()) + " " + x_->request.target() +
                              ": handler failed: " + e.what());
-    co_return Response::text(500, "Internal Server Error\n");
+    return Response::text(500, "Internal Server Error\n");
   }
 }
 
@@ -503,23 +521,28 @@ Generator<std::string> Connection::chunks() {
   }
 }
 
-Task<int> Connection::send(Response& response, bool keep_alive, std::uint64_t& body_bytes) {
+ResponseContext Connection::response_context(bool keep_alive) const noexcept {
   ResponseContext context;
   context.date = DateCache::now();
   context.server = app_.config.server.server_name;
   context.head_request = x_->request.method() == Method::head;
   context.http10 = x_->request.version_minor() == 0;
   context.keep_alive = keep_alive;
-  Generator<std::string>* chunks = response.chunks();
-  if (chunks == nullptr || context.head_request) {
-    context.streamed = chunks != nullptr;
-    HeadInfo info = context.streamed ? append_head(x_->out, response, context) : append_response(x_->out, response, context);
-    body_bytes = info.framing == BodyFraming::none || context.streamed ? 0 : response.body().size();
-    ++batched_;
-    stop_reading_ = stop_reading_ || !info.keep_alive;
-    co_return response.status();
-  }
+  return context;
+}
 
+int Connection::send_whole(const Response& response, ResponseContext& context, std::uint64_t& body_bytes) {
+  context.streamed = response.streamed();  // a HEAD answer to a stream: its head only
+  HeadInfo info =
+      context.streamed ? append_head(x_->out, response, context) : append_response(x_->out, response, context);
+  body_bytes = info.framing == BodyFraming::none || context.streamed ? 0 : response.body().size();
+  ++batched_;
+  stop_reading_ = stop_reading_ || !info.keep_alive;
+  return response.status();
+}
+
+Task<int> Connection::send_stream(Response& response, ResponseContext& context, std::uint64_t& body_bytes) {
+  Generator<std::string>* chunks = response.chunks();
   // The head waits for the first piece: until then, a failure (a bad request
   // body, a handler error) can still be answered with a status of its own.
   std::optional<std::string> piece;
@@ -540,7 +563,7 @@ Task<int> Connection::send(Response& response, bool keep_alive, std::uint64_t& b
     failure = Response::text(500, "Internal Server Error\n");
   }
   if (failure) {
-    context.keep_alive = keep_alive && !stop_reading_;
+    context.keep_alive = context.keep_alive && !stop_reading_;
     HeadInfo info = append_response(x_->out, *failure, context);
     body_bytes = failure->body().size();
     ++batched_;

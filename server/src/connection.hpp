@@ -46,6 +46,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <string_view>
 
@@ -98,10 +99,14 @@ class Connection final : public detail::ListHook, private BodySource {
   void consumed(std::size_t n) noexcept;
   void release_exchange() noexcept;
 
-  Task<Response> call_handler(const Next& handler);
-  // Serialises the response into the batch (a stream goes out piece by
-  // piece); returns the status actually sent.
-  Task<int> send(Response& response, bool keep_alive, std::uint64_t& body_bytes);
+  // The answer to a handler's exception; rethrows a cancellation that is
+  // not this connection's deadline.
+  Response answer_failure(std::exception_ptr failure);
+  ResponseContext response_context(bool keep_alive) const noexcept;
+  // Serialise the response into the batch (a stream goes out piece by
+  // piece); each returns the status actually sent.
+  int send_whole(const Response& response, ResponseContext& context, std::uint64_t& body_bytes);
+  Task<int> send_stream(Response& response, ResponseContext& context, std::uint64_t& body_bytes);
   // The rest of the body: into the Request (keep) or dropped. false when the
   // connection ends (answered and closed, or the client left).
   Task<bool> read_body(bool keep);

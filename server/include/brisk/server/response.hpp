@@ -67,6 +67,7 @@ class Response {
   const std::string& body() const noexcept { return body_; }
   // The streamed body, or nullptr for a body held in body().
   Generator<std::string>* chunks() noexcept { return chunks_ ? &*chunks_ : nullptr; }
+  bool streamed() const noexcept { return chunks_.has_value(); }
 
   // headers().add(name, value), for chaining.
   Response& with_header(std::string_view name, std::string_view value) &;
