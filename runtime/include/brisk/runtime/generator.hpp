@@ -24,7 +24,10 @@
 // generator's promise, then out to the consumer: Generator<T> yields values,
 // never references into the body's frame.
 
+#include <brisk/runtime/detail/frame_pool.hpp>
+
 #include <coroutine>
+#include <cstddef>
 #include <exception>
 #include <optional>
 #include <type_traits>
@@ -42,6 +45,8 @@ class [[nodiscard]] Generator {
     Generator get_return_object() noexcept {
       return Generator{std::coroutine_handle<promise_type>::from_promise(*this)};
     }
+    static void* operator new(std::size_t size) { return detail::allocate_frame(size); }
+    static void operator delete(void* frame, std::size_t size) noexcept { detail::free_frame(frame, size); }
     std::suspend_always initial_suspend() noexcept { return {}; }
 
     // Suspends the body and hands control straight back to the consumer.

@@ -14,6 +14,7 @@
 // Awaiting a JoinHandle from a task that is then cancelled cancels the joined
 // task too, as awaiting an asyncio.Task does.
 
+#include <brisk/runtime/detail/frame_pool.hpp>
 #include <brisk/runtime/errors.hpp>
 #include <brisk/runtime/loop.hpp>
 #include <brisk/runtime/suspension.hpp>
@@ -68,6 +69,9 @@ class Driver {
 class SpawnPromiseBase : public TaskState {
  public:
   using TaskState::TaskState;
+
+  static void* operator new(std::size_t size) { return allocate_frame(size); }
+  static void operator delete(void* frame, std::size_t size) noexcept { free_frame(frame, size); }
 
   std::suspend_always initial_suspend() noexcept { return {}; }
 

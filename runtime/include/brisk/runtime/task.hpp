@@ -10,6 +10,7 @@
 // temporary or a local of that frame), so the frame outlives its execution.
 // A Task is single-use: awaiting it twice throws InvalidStateError.
 
+#include <brisk/runtime/detail/frame_pool.hpp>
 #include <brisk/runtime/errors.hpp>
 
 #include <coroutine>
@@ -29,6 +30,9 @@ void note_task_never_awaited(std::coroutine_handle<> h) noexcept;
 
 class PromiseBase {
  public:
+  static void* operator new(std::size_t size) { return allocate_frame(size); }
+  static void operator delete(void* frame, std::size_t size) noexcept { free_frame(frame, size); }
+
   std::suspend_always initial_suspend() noexcept { return {}; }
 
   struct FinalAwaiter {
