@@ -91,6 +91,10 @@ void Headers::add(std::string_view name, std::string_view value) {
   if (!is_field_value(value)) {
     throw std::invalid_argument("invalid character in the value of header '" + std::string(name) + "'");
   }
+  add_trusted(name, value);
+}
+
+void Headers::add_trusted(std::string_view name, std::string_view value) {
   Entry e{narrow(arena_.size()), narrow(name.size()), narrow(arena_.size() + name.size()), narrow(value.size())};
   arena_.append(name).append(value);
   entries_.push_back(e);

@@ -232,11 +232,13 @@ const char* RequestParser::scan_head(const char* p, const char* end) noexcept {
       case Line::target: {
         // A CR or LF before the space: no protocol at all ("GET /\r\n", which
         // llhttp takes as HTTP/0.9).
-        std::size_t stop = std::string_view(p, static_cast<std::size_t>(end - p)).find_first_of(" \r\n");
-        if (stop == std::string_view::npos) {
+        // A plain loop: find_first_of would call memchr once per byte.
+        while (p < end && *p != ' ' && *p != '\r' && *p != '\n') {
+          ++p;
+        }
+        if (p == end) {
           return nullptr;
         }
-        p += stop;
         if (*p != ' ') {
           return "the request line does not end in HTTP/x.y after one space";
         }

@@ -63,7 +63,7 @@ void append_content_length(std::string& out, std::uint64_t n) {
 Response Response::text(int status, std::string body) {
   Response r;
   r.set_status(status);
-  r.headers_.add("Content-Type", text_plain);
+  r.headers_.add_trusted("Content-Type", text_plain);
   r.body_ = std::move(body);
   return r;
 }
@@ -71,7 +71,7 @@ Response Response::text(int status, std::string body) {
 Response Response::json(const nlohmann::json& value, int status) {
   Response r;
   r.set_status(status);
-  r.headers_.add("Content-Type", "application/json");
+  r.headers_.add_trusted("Content-Type", "application/json");
   r.body_ = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
 }

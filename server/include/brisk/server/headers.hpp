@@ -88,6 +88,11 @@ class Headers {
 
  private:
   friend class RequestParser;
+  friend class Response;
+
+  // add() without the checks, for names and values the library itself
+  // spells (a Response's Content-Type).
+  void add_trusted(std::string_view name, std::string_view value);
 
   struct Entry {
     std::uint32_t name_offset;
