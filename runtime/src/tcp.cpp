@@ -21,10 +21,17 @@ struct TcpStream::State {
   ReadAwaiter* reader = nullptr;
   // Hang-up watch: the task to cancel, what arrived meanwhile, and how the
   // stream ended (0 while open). `handed_out` backs the view read() returned.
+  // Allocated only when bytes arrive while nobody reads (a handler is busy),
+  // so that a stream, of which a server holds thousands idle, stays small.
+  struct Kept {
+    std::string kept;
+    std::string handed_out;
+  };
   TaskState* watcher = nullptr;
-  std::string kept;
-  std::string handed_out;
+  std::unique_ptr<Kept> held;
   ssize_t ended = 0;
+
+  std::size_t kept_size() const noexcept { return held ? held->kept.size() : 0; }
   bool reading = false;
   bool owned = true;
   bool closing = false;
@@ -114,7 +121,10 @@ void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
     r->complete(nread, buf->base);
   } else if (s->watcher != nullptr) {
     if (nread > 0) {
-      s->kept.append(buf->base, static_cast<std::size_t>(nread));
+      if (!s->held) {
+        s->held = std::make_unique<TcpStream::State::Kept>();
+      }
+      s->held->kept.append(buf->base, static_cast<std::size_t>(nread));
     } else {
       s->ended = nread;
       std::exchange(s->watcher, nullptr)->cancel();
@@ -122,7 +132,7 @@ void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
   }
   // Keep reading only for a reader that came straight back to read(), or for
   // a hang-up watch with room left: bytes nobody waits for stay in the kernel.
-  bool keep = s->reader != nullptr || (s->watcher != nullptr && s->kept.size() < max_kept_bytes);
+  bool keep = s->reader != nullptr || (s->watcher != nullptr && s->kept_size() < max_kept_bytes);
   if (!s->closing && s->reading && !keep) {
     uv_read_stop(stream);
     s->reading = false;
@@ -208,7 +218,7 @@ void TcpStream::watch_hangup(TaskState* task) noexcept {
     return;
   }
   s_->watcher = task;
-  if (task != nullptr && s_->kept.size() < max_kept_bytes) {
+  if (task != nullptr && s_->kept_size() < max_kept_bytes) {
     start_reading(s_);
   }
 }
@@ -247,11 +257,12 @@ bool ReadAwaiter::await_ready() noexcept {
   if (s_ == nullptr) {
     return false;
   }
-  if (!s_->kept.empty()) {
-    s_->handed_out.swap(s_->kept);
-    s_->kept.clear();
-    data_ = s_->handed_out.data();
-    result_ = static_cast<ssize_t>(s_->handed_out.size());
+  if (s_->kept_size() != 0) {
+    auto& held = *s_->held;
+    held.handed_out.swap(held.kept);
+    held.kept.clear();
+    data_ = held.handed_out.data();
+    result_ = static_cast<ssize_t>(held.handed_out.size());
     return true;
   }
   if (s_->ended != 0) {
@@ -281,8 +292,8 @@ bool ReadAwaiter::await_suspend(std::coroutine_handle<> h) {
     }
     s_->reading = true;
   }
-  if (!s_->handed_out.empty()) {
-    std::string{}.swap(s_->handed_out);  // an idle stream holds no buffer
+  if (s_->held && s_->held->kept.empty()) {
+    s_->held.reset();  // an idle stream holds no buffer
   }
   s_->reader = this;
   return true;
