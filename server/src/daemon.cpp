@@ -17,6 +17,8 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <pthread.h>
+#include <signal.h>
 #include <thread>
 #include <vector>
 
@@ -107,9 +109,25 @@ Task<void> flush_logs(LogFile& error_log, LogFile* access_log) {
   }
 }
 
+// The signals the daemon handles. They are blocked from the start of
+// run_daemon, so every thread it starts inherits the mask: a SIGTERM that
+// arrives while the workers bind, before the control loop watches for it,
+// waits instead of killing the process.
+sigset_t daemon_signals() noexcept {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) {
+    sigaddset(&set, sig);
+  }
+  return set;
+}
+
 Task<void> control(App& app, LogFile& error_log, LogFile* access_log,
                    std::vector<std::unique_ptr<WorkerThread>>& workers) {
   SignalSet signals{SIGTERM, SIGINT, SIGHUP, SIGUSR1};
+  // Watched now: what arrived meanwhile is delivered here.
+  sigset_t handled = daemon_signals();
+  pthread_sigmask(SIG_UNBLOCK, &handled, nullptr);
   auto flusher = spawn(flush_logs(error_log, access_log), "log-flush");
   // The workers may also stop on their own (none could bind): look now and then.
   auto stopped = spawn(
@@ -158,6 +176,8 @@ Task<void> control(App& app, LogFile& error_log, LogFile* access_log,
 }  // namespace
 
 int run_daemon(const config::Config& config) {
+  sigset_t handled = daemon_signals();
+  pthread_sigmask(SIG_BLOCK, &handled, nullptr);
   LogFile error_log(config.log.error_path, LogFile::Default::err);
   std::unique_ptr<LogFile> access_log;
   if (config.log.access) {
