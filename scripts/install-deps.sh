@@ -11,7 +11,7 @@ build_packages=(
   catch2
 )
 test_packages=(curl python3 python3-uvloop wrk nginx-light procps)
-runtime_packages=(libuv1 ca-certificates)
+runtime_packages=(libuv1 libtomlplusplus3 ca-certificates)
 
 if [[ "${1:-}" == "--runtime-only" ]]; then
   wanted=("${runtime_packages[@]}")

@@ -119,15 +119,17 @@ void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
   }
   if (ReadAwaiter* r = std::exchange(s->reader, nullptr)) {
     r->complete(nread, buf->base);
-  } else if (s->watcher != nullptr) {
-    if (nread > 0) {
-      if (!s->held) {
-        s->held = std::make_unique<TcpStream::State::Kept>();
-      }
-      s->held->kept.append(buf->base, static_cast<std::size_t>(nread));
-    } else {
-      s->ended = nread;
-      std::exchange(s->watcher, nullptr)->cancel();
+  } else if (nread > 0) {
+    // For a hang-up watch, or bytes libuv read just before reading stops
+    // below: either way they belong to the next read(), never dropped.
+    if (!s->held) {
+      s->held = std::make_unique<TcpStream::State::Kept>();
+    }
+    s->held->kept.append(buf->base, static_cast<std::size_t>(nread));
+  } else {
+    s->ended = nread;
+    if (TaskState* watcher = std::exchange(s->watcher, nullptr)) {
+      watcher->cancel();
     }
   }
   // Keep reading only for a reader that came straight back to read(), or for

@@ -80,9 +80,15 @@ Connection::Connection(Worker& worker, TcpStream stream)
       stream_(std::move(stream)),
       timer_(&Connection::on_timer, this) {}
 
+// Every way out of serve_connection ends here, the destruction of its frame
+// included: nothing of the connection stays linked anywhere.
 Connection::~Connection() {
+  stream_.watch_hangup(nullptr);
   timer_.stop();
   release_exchange();
+  if (linked()) {
+    worker_.detach(*this);
+  }
 }
 
 void Connection::release_exchange() noexcept {
@@ -99,8 +105,6 @@ Task<void> serve_connection(Worker& worker, TcpStream stream) {
   c.task_ = current_task();
   c.peer_ = c.stream_.peer_address();
   worker.attach(c);
-  // A client that leaves while its handler runs cancels this task.
-  c.stream_.watch_hangup(c.task_);
   const auto& timeouts = c.app_.config.timeouts;
   try {
     for (bool first = true;; first = false) {
@@ -134,11 +138,9 @@ Task<void> serve_connection(Worker& worker, TcpStream stream) {
     // Reset by the client, or a write into a connection it closed.
   } catch (const std::exception& e) {
     log(LogLevel::error, c.peer_ + ": connection closed after an internal error: " + e.what());
+  } catch (...) {
+    log(LogLevel::error, c.peer_ + ": connection closed after an internal error of unknown type");
   }
-  c.stream_.watch_hangup(nullptr);
-  c.timer_.stop();
-  c.release_exchange();
-  worker.detach(c);
 }
 
 void Connection::close_if_idle() noexcept {
@@ -156,19 +158,23 @@ void Connection::cancel() noexcept {
 // --- deadlines ---
 
 void Connection::set_deadline(Phase phase, std::chrono::milliseconds ms) noexcept {
+  set_deadline_at(phase, task_->loop().now() + static_cast<std::uint64_t>(ms.count()));
+}
+
+void Connection::set_deadline_at(Phase phase, std::uint64_t at) noexcept {
   if (expired_) {
     // The last phase's deadline passed but its code finished anyway (a
     // handler that caught the cancellation): withdraw it before moving on.
     take_expiry();
   }
   phase_ = phase;
-  Loop& loop = task_->loop();
-  deadline_ = loop.now() + static_cast<std::uint64_t>(ms.count());
+  deadline_ = at;
   // A later deadline waits for the timer to fire at the earlier one; only an
   // earlier one re-arms it.
   if (!timer_.armed() || deadline_ < timer_due_) {
+    Loop& loop = task_->loop();
     timer_due_ = deadline_;
-    timer_.start(loop, ms);
+    timer_.start(loop, Duration(deadline_ > loop.now() ? deadline_ - loop.now() : 0));
   }
 }
 
@@ -215,6 +221,8 @@ Task<void> Connection::flush() {
   keep_input();
   set_deadline(Phase::write, app_.config.timeouts.write_ms);
   co_await stream_.write(x_->out);
+  // The write finished: a deadline that fired in the same turn is moot.
+  take_expiry();
   bump(worker_.metrics().bytes_sent, x_->out.size());
   batched_ = 0;
   // A large response's buffer is not kept for the next one.
@@ -233,6 +241,9 @@ Task<Connection::Input> Connection::read_more(Phase phase, std::chrono::millisec
     x_->pending = std::string();
   }
   set_deadline(phase, ms);
+  // Defensive: the parser consumes all it is given before asking for more;
+  // anything left must be ours before the read reuses the loop's buffer.
+  keep_input();
   std::string_view data;
   try {
     data = co_await stream_.read();
@@ -249,9 +260,6 @@ Task<Connection::Input> Connection::read_more(Phase phase, std::chrono::millisec
   if (input_.empty()) {
     input_ = data;
   } else {
-    // Defensive: the parser consumes all it is given before asking for
-    // more, but if bytes were left, they come first.
-    keep_input();
     x_->pending.erase(0, x_->pending.size() - input_.size());
     x_->pending.append(data);
     input_ = x_->pending;
@@ -363,6 +371,12 @@ Task<bool> Connection::serve_request() {
         bool taken = false;
         try {
           taken = co_await wait_for_slot(slots, route->limit->wait);
+        } catch (const CancelledError&) {
+          // handler_ms ran out while waiting: answered like a full route.
+          if (!take_expiry()) {
+            bump(worker_.metrics().limit_waiters, -1);
+            throw;
+          }
         } catch (...) {
           bump(worker_.metrics().limit_waiters, -1);
           throw;
@@ -382,11 +396,17 @@ Task<bool> Connection::serve_request() {
       InFlight in_flight(worker_.metrics().in_flight);
       keep_input();
       set_deadline(Phase::handler, app_.config.timeouts.handler_ms);
+      // A client that leaves while its handler runs cancels it. Only then:
+      // a FIN while a response is being written may be a half-close from a
+      // client still reading, and a write to one really gone fails anyway.
+      stream_.watch_hangup(task_);
       try {
         response = co_await (*match.handler)(x_->request);
       } catch (...) {
+        stream_.watch_hangup(nullptr);
         response = answer_failure(std::current_exception());
       }
+      stream_.watch_hangup(nullptr);
     }
     const bool keep_alive = x_->request.keep_alive() && !stop_reading_ && !worker_.draining();
     ResponseContext context = response_context(keep_alive);
@@ -440,6 +460,10 @@ Response Connection::answer_failure(std::exception_ptr failure) {
   } catch (const std::exception& e) {
     log(LogLevel::error, peer_ + ": " + std::string(x_->request.method_name()) + " " + x_->request.target() +
                              ": handler failed: " + e.what());
+    return Response::text(500, "Internal Server Error\n");
+  } catch (...) {
+    log(LogLevel::error, peer_ + ": " + std::string(x_->request.method_name()) + " " + x_->request.target() +
+                             ": handler threw something that is not a std::exception");
     return Response::text(500, "Internal Server Error\n");
   }
 }
@@ -501,12 +525,17 @@ Generator<std::string> Connection::chunks() {
           co_yield std::exchange(piece, std::string());
           continue;
         }
+        // The wait for body bytes has its own deadline; the handler's (or
+        // the stream's) comes back after it.
+        const Phase phase = phase_;
+        const std::uint64_t deadline = deadline_;
         Input in = co_await read_more(Phase::body, app_.config.timeouts.header_ms);
         if (in != Input::more) {
           stop_reading_ = true;
           throw HttpError(in == Input::eof ? 400 : 408,
                           in == Input::eof ? "request body cut short" : "request body not received in time");
         }
+        set_deadline_at(phase, deadline);
         continue;
       }
       case ParseEvent::error:
@@ -516,6 +545,9 @@ Generator<std::string> Connection::chunks() {
                         std::string(x_->parser.error().reason));
     }
   }
+  // The next pipelined request may follow the body in the loop's buffer;
+  // the handler may suspend before the connection parses it.
+  keep_input();
   if (!piece.empty()) {
     co_yield std::move(piece);
   }
@@ -548,20 +580,26 @@ Task<int> Connection::send_stream(Response& response, ResponseContext& context, 
   std::optional<std::string> piece;
   std::optional<Response> failure;
   set_deadline(Phase::handler, app_.config.timeouts.handler_ms);
+  stream_.watch_hangup(task_);  // the generator is the handler's code
   try {
     piece = co_await chunks->next();
   } catch (const HttpError& e) {
     failure = Response::from(e);
   } catch (const CancelledError&) {
     if (!take_expiry()) {
+      stream_.watch_hangup(nullptr);
       throw;
     }
     failure = Response::text(503, "the server did not answer in time\n");
+  } catch (const UvError&) {
+    stream_.watch_hangup(nullptr);
+    throw;  // the client's connection failed: nobody to answer
   } catch (const std::exception& e) {
     log(LogLevel::error, peer_ + ": " + std::string(x_->request.method_name()) + " " + x_->request.target() +
                              ": response stream failed: " + e.what());
     failure = Response::text(500, "Internal Server Error\n");
   }
+  stream_.watch_hangup(nullptr);
   if (failure) {
     context.keep_alive = context.keep_alive && !stop_reading_;
     HeadInfo info = append_response(x_->out, *failure, context);
@@ -588,11 +626,22 @@ Task<int> Connection::send_stream(Response& response, ResponseContext& context, 
       body_bytes += piece->size();
       co_await flush();
       set_deadline(Phase::handler, app_.config.timeouts.handler_ms);
+      stream_.watch_hangup(task_);
       piece = co_await chunks->next();
+      stream_.watch_hangup(nullptr);
     }
   } catch (const CancelledError&) {
+    stream_.watch_hangup(nullptr);
+    if (take_expiry()) {
+      log(LogLevel::warning, peer_ + ": " + std::string(x_->request.method_name()) + " " + x_->request.target() +
+                                 ": response stream stalled past handler_ms; connection closed");
+    }
+    throw CancelledError{};
+  } catch (const UvError&) {
+    stream_.watch_hangup(nullptr);
     throw;
   } catch (const std::exception& e) {
+    stream_.watch_hangup(nullptr);
     log(LogLevel::error, peer_ + ": " + std::string(x_->request.method_name()) + " " + x_->request.target() +
                              ": response stream failed after its head was sent: " + e.what());
     throw;

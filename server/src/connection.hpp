@@ -116,6 +116,8 @@ class Connection final : public detail::ListHook, private BodySource {
   Generator<std::string> chunks() override;
 
   void set_deadline(Phase phase, std::chrono::milliseconds ms) noexcept;
+  // The same with an absolute deadline (Loop::now() milliseconds).
+  void set_deadline_at(Phase phase, std::uint64_t at) noexcept;
   static void on_timer(void* self) noexcept;
   // After a CancelledError: true if it was our deadline (then withdrawn).
   bool take_expiry() noexcept;

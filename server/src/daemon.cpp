@@ -62,12 +62,24 @@ void run_worker(App& app, WorkerMetrics& metrics, std::size_t index, std::size_t
             s.force = &force;
           }
           Worker worker(a, m, i, max);
-          co_await worker.run(drain, force, [&s](std::exception_ptr e) {
-            e ? s.started.set_exception(e) : s.started.set_value();
-          });
-          std::lock_guard lock(s.events_mutex);
-          s.drain = nullptr;
-          s.force = nullptr;
+          std::exception_ptr failure;
+          try {
+            co_await worker.run(drain, force, [&s](std::exception_ptr e) {
+              e ? s.started.set_exception(e) : s.started.set_value();
+            });
+          } catch (...) {
+            failure = std::current_exception();
+          }
+          {
+            // The events die with this frame: the control thread must not
+            // reach them afterwards, however the worker ended.
+            std::lock_guard lock(s.events_mutex);
+            s.drain = nullptr;
+            s.force = nullptr;
+          }
+          if (failure) {
+            std::rethrow_exception(failure);
+          }
         }(app, metrics, index, max_connections, slot),
         "worker-" + std::to_string(index));
   } catch (const std::exception& e) {
@@ -230,7 +242,14 @@ int run_daemon(const config::Config& config) {
   }
 
   if (status == 0) {
-    brisk::run(control(*app, error_log, access_log.get(), workers), "control");
+    try {
+      brisk::run(control(*app, error_log, access_log.get(), workers), "control");
+    } catch (const std::exception& e) {
+      log(LogLevel::error, std::string("control loop failed, stopping the workers: ") + e.what());
+      set_all(workers, &WorkerThread::force);
+      set_all(workers, &WorkerThread::drain);
+      status = 1;
+    }
   }
   for (auto& w : workers) {
     if (w->thread.joinable()) {

@@ -3,6 +3,7 @@
 #include <brisk/runtime/loop.hpp>
 #include <brisk/runtime/signal.hpp>
 #include <brisk/runtime/spawn.hpp>
+#include <brisk/runtime/timeout.hpp>
 #include <brisk/runtime/timer.hpp>
 #include <brisk/server/worker.hpp>
 
@@ -121,8 +122,23 @@ Task<void> Worker::refuse(TcpStream stream) {
       "Retry-After: 1\r\nConnection: close\r\n\r\ntoo many connections";
   try {
     co_await stream.write(busy);
+    // Closing with the client's request unread would answer it with a RST,
+    // which can destroy the 503 before the client reads it: send FIN, drop
+    // what it sends, for a short while.
+    co_await stream.shutdown();
+    co_await wait_for(500ms, [](TcpStream& s) -> Task<void> {
+      for (std::size_t dropped = 0; dropped < 16 * 1024;) {
+        std::string_view data = co_await s.read();
+        if (data.empty()) {
+          co_return;
+        }
+        dropped += data.size();
+      }
+    }(stream));
   } catch (const UvError&) {
     // The client left first; nothing to tell it.
+  } catch (const TimeoutError&) {
+    // It kept the connection open: closed now.
   }
 }
 

@@ -313,3 +313,149 @@ TEST_CASE("a bad JSON body is a 400 that says where", "[connection]") {
         REQUIRE(good.body == R"({"a":1})");
       });
 }
+
+TEST_CASE("bytes after a streamed body are this client's, even when its handler then waits", "[connection]") {
+  // The next pipelined request arrives in the same read as the end of a
+  // streamed body; the handler sleeps while another client's bytes pass
+  // through the loop's shared read buffer.
+  with_server(
+      [](Router& r) {
+        RouteOptions streamed;
+        streamed.body = BodyMode::streamed;
+        r.post("/upload", [](Request& req) -> Task<Response> {
+          std::string all;
+          auto body = req.body_chunks();
+          while (auto piece = co_await body.next()) {
+            all += *piece;
+          }
+          co_await brisk::sleep(100ms);
+          co_return Response::text(all);
+        }, streamed);
+        r.get("/who/{name}", [](Request& req) -> Task<Response> {
+          co_return Response::text(std::string(req.param("name")));
+        });
+      },
+      [](Worker& w) -> Task<void> {
+        TcpStream a = co_await connect(w);
+        TcpStream b = co_await connect(w);
+        co_await a.write("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello"
+                         "GET /who/AAAAAAAA HTTP/1.1\r\nHost: t\r\n\r\n");
+        co_await brisk::sleep(30ms);
+        co_await b.write("GET /who/BBBBBBBB HTTP/1.1\r\nHost: t\r\n\r\n");
+        std::string bbuf;
+        Reply rb = co_await read_reply(b, bbuf);
+        std::string abuf;
+        Reply first = co_await read_reply(a, abuf);
+        Reply second = co_await read_reply(a, abuf);
+        REQUIRE(rb.body == "BBBBBBBB");
+        REQUIRE(first.body == "hello");
+        REQUIRE(second.body == "AAAAAAAA");
+      });
+}
+
+TEST_CASE("reading a streamed body does not shorten the handler's deadline", "[connection]") {
+  with_server(
+      [](Router& r) {
+        RouteOptions streamed;
+        streamed.body = BodyMode::streamed;
+        r.post("/slow-after-body", [](Request& req) -> Task<Response> {
+          auto body = req.body_chunks();
+          while (co_await body.next()) {
+          }
+          co_await brisk::sleep(300ms);  // longer than header_ms, well within handler_ms
+          co_return Response::text("done");
+        }, streamed);
+      },
+      [](Worker& w) -> Task<void> {
+        TcpStream c = co_await connect(w);
+        co_await c.write("POST /slow-after-body HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\n");
+        co_await brisk::sleep(20ms);
+        co_await c.write("hello");
+        std::string buffer;
+        Reply r = co_await read_reply(c, buffer);
+        REQUIRE(r.status == 200);
+        REQUIRE(r.body == "done");
+      },
+      [](brisk::config::Config& c) {
+        c.timeouts.header_ms = 100ms;
+        c.timeouts.handler_ms = 2000ms;
+      });
+}
+
+TEST_CASE("a handler that throws something not derived from std::exception is a 500", "[connection]") {
+  with_server(
+      [](Router& r) {
+        r.get("/odd", [](Request&) -> Task<Response> {
+          throw 42;
+          co_return Response::status(204);
+        });
+      },
+      [](Worker& w) -> Task<void> {
+        TcpStream c = co_await connect(w);
+        std::string buffer;
+        co_await c.write("GET /odd HTTP/1.1\r\nHost: t\r\n\r\nGET /odd HTTP/1.1\r\nHost: t\r\n\r\n");
+        Reply a = co_await read_reply(c, buffer);
+        Reply b = co_await read_reply(c, buffer);
+        REQUIRE(a.status == 500);
+        REQUIRE(b.status == 500);
+      });  // with_server's drain would hang on a connection left linked
+}
+
+TEST_CASE("handler_ms running out while waiting for a route slot is a 503 with Retry-After", "[connection]") {
+  with_server(
+      [](Router& r) {
+        r.get("/one", [](Request& req) -> Task<Response> {
+          // ?hold keeps the slot past handler_ms by ignoring its own
+          // cancellation (no handler should; it makes the slot stay taken).
+          if (req.query("hold")) {
+            for (int i = 0; i < 40; ++i) {
+              try {
+                co_await brisk::sleep(10ms);
+              } catch (const brisk::CancelledError&) {
+              }
+            }
+          }
+          co_return Response::text("one");
+        });
+        r.limit("/one", {.concurrency = 1, .wait = 5000ms});
+      },
+      [](Worker& w) -> Task<void> {
+        TcpStream a = co_await connect(w);
+        TcpStream b = co_await connect(w);
+        co_await a.write("GET /one?hold=1 HTTP/1.1\r\nHost: t\r\n\r\n");
+        co_await brisk::sleep(20ms);
+        co_await b.write("GET /one HTTP/1.1\r\nHost: t\r\n\r\n");
+        std::string bbuf;
+        Reply rb = co_await read_reply(b, bbuf);
+        std::string abuf;
+        Reply ra = co_await read_reply(a, abuf);
+        REQUIRE(rb.status == 503);
+        REQUIRE(rb.head.find("Retry-After: 1\r\n") != std::string::npos);
+        REQUIRE(ra.status == 200);
+      },
+      [](brisk::config::Config& c) { c.timeouts.handler_ms = 100ms; });
+}
+
+TEST_CASE("a client that half-closes after its request still gets the whole response", "[connection]") {
+  const std::string big(4 << 20, 'x');
+  with_server(
+      [&big](Router& r) {
+        r.get("/big", [&big](Request&) -> Task<Response> { co_return Response::text(big); });
+      },
+      [&big](Worker& w) -> Task<void> {
+        TcpStream c = co_await connect(w);
+        co_await c.write("GET /big HTTP/1.0\r\nHost: t\r\n\r\n");
+        co_await c.shutdown();  // like nc -N: done sending, still reading
+        std::string all;
+        for (;;) {
+          std::string_view more = co_await c.read();
+          if (more.empty()) {
+            break;
+          }
+          all.append(more);
+        }
+        auto body = all.find("\r\n\r\n");
+        REQUIRE(body != std::string::npos);
+        REQUIRE(all.size() - body - 4 == big.size());
+      });
+}
