@@ -91,7 +91,10 @@ Response Response::status(int code) {
 }
 
 Response Response::from(const HttpError& error) {
-  Response r = text(error.status(), std::string(error.what()) + "\n");
+  // A status that cannot be sent is the thrower's bug: the client gets a 500,
+  // not a connection closed under it.
+  const int status = error.status() >= 100 && error.status() <= 999 ? error.status() : 500;
+  Response r = text(status, std::string(error.what()) + "\n");
   for (auto field : error.headers()) {
     if (iequals(field.name, "content-type")) {
       r.headers_.set(field.name, field.value);

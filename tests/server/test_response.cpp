@@ -329,6 +329,10 @@ TEST_CASE("response: from(HttpError) carries the status, message and headers", "
   CHECK(plain.status() == 404);
   CHECK(plain.body() == "no user 7\n");
   CHECK(plain.headers().get("Content-Type") == "text/plain; charset=utf-8");
+  // A status that cannot go on the wire is the thrower's bug: answered 500.
+  Response odd = Response::from(HttpError(42, "odd"));
+  CHECK(odd.status() == 500);
+  CHECK(odd.body() == "odd\n");
 }
 
 TEST_CASE("response: set_status accepts three digits only", "[response]") {

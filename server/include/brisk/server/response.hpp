@@ -47,7 +47,7 @@ class Response {
   // An empty body and no Content-Type.
   static Response status(int code);
   // The error's status and headers, its message (and a newline) as a
-  // text/plain body.
+  // text/plain body. A status outside 100..999 becomes 500.
   static Response from(const HttpError& error);
   // A body produced while it is sent: each string the generator yields goes
   // out as it comes (chunked to HTTP/1.1 clients, until close to HTTP/1.0
