@@ -194,6 +194,9 @@ std::size_t Router::add(Method method, std::string_view pattern, Handler handler
 }
 
 bool Router::limit(std::string_view pattern, ConcurrencyLimit limit) {
+  if (frozen_) {
+    throw std::logic_error("Router::limit after freeze()");  // workers read the routes unlocked
+  }
   bool found = false;
   for (auto& r : routes_) {
     if (r->pattern == pattern) {

@@ -305,6 +305,7 @@ TEST_CASE("router: add and use after freeze throw", "[router]") {
   CHECK_THROWS_AS(r.get("/b", tag("b")), std::logic_error);
   brisk::server::Middleware pass = [](Request& req, Next next) -> Task<Response> { co_return co_await next(req); };
   CHECK_THROWS_AS(r.use(pass), std::logic_error);
+  CHECK_THROWS_AS(r.limit("/", {.concurrency = 1, .wait = std::chrono::milliseconds(0)}), std::logic_error);
 }
 
 TEST_CASE("router: middleware order: the first added is the outermost", "[router]") {

@@ -15,8 +15,10 @@
 // possibly empty). A literal segment beats a parameter, a parameter beats a
 // tail, whatever the order of registration, so "/users/me" and "/users/{id}"
 // can live together. A pattern registered twice for one method, a malformed
-// pattern or more than PathParams::capacity parameters throws
-// std::invalid_argument when added.
+// pattern, more than PathParams::capacity parameters, or a parameter named
+// differently from another route's parameter at the same position
+// ("/users/{id}" and "/users/{uid}/posts") throws std::invalid_argument when
+// added.
 //
 // Precedence picks among the patterns that have a route for the request's
 // method: with GET "/a/{x}" and POST "/a/b", a GET of "/a/b" goes to "/a/{x}".
@@ -109,7 +111,7 @@ class Router {
   }
 
   // Limits every method of the routes registered under `pattern` (spelled as
-  // registered). false when there is no such pattern.
+  // registered). false when there is no such pattern; before freeze() only.
   bool limit(std::string_view pattern, ConcurrencyLimit limit);
 
   void use(Middleware middleware);
