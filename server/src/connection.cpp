@@ -1,4 +1,5 @@
 #include "connection.hpp"
+#include "linger.hpp"
 
 #include <brisk/runtime/errors.hpp>
 #include <brisk/runtime/log.hpp>
@@ -22,18 +23,9 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 // How long a closing connection waits for the client to take our last
-// response and close its side, reading and dropping what it still sends:
-// closing with unread bytes would answer them with a RST, which can destroy
-// the response in the client's receive buffer before it is read.
+// response and close its side (linger.hpp).
 constexpr auto linger_time = 1000ms;
 constexpr std::size_t linger_bytes = 64 * 1024;
-
-// The workers' counters have one writer each (their own thread): a load and
-// a store, not a locked read-modify-write.
-template <typename T, typename U>
-void bump(std::atomic<T>& counter, U by) noexcept {
-  counter.store(counter.load(std::memory_order_relaxed) + static_cast<T>(by), std::memory_order_relaxed);
-}
 
 // A slot of a limited route, given back when the request is done.
 struct SlotHold {
@@ -63,13 +55,26 @@ Task<bool> wait_for_slot(RouteSlots& slots, std::chrono::milliseconds wait) {
   co_return false;
 }
 
-// Holds a request's place in the in-flight gauge for as long as it runs.
-struct InFlight {
-  explicit InFlight(std::atomic<std::int64_t>& g) noexcept : gauge(g) { bump(gauge, 1); }
-  ~InFlight() { bump(gauge, -1); }
-  InFlight(const InFlight&) = delete;
-  InFlight& operator=(const InFlight&) = delete;
+// Counts one in a gauge (requests in flight, waiting for a slot) for as long
+// as it lives.
+struct GaugeHold {
+  explicit GaugeHold(std::atomic<std::int64_t>& g) noexcept : gauge(g) { bump(gauge, 1); }
+  ~GaugeHold() { bump(gauge, -1); }
+  GaugeHold(const GaugeHold&) = delete;
+  GaugeHold& operator=(const GaugeHold&) = delete;
   std::atomic<std::int64_t>& gauge;
+};
+
+// Lets a client that leaves cancel the task, for as long as it lives: around
+// handler code only. A FIN while a response is being written may be a
+// half-close from a client still reading, and a write to one really gone
+// fails anyway.
+struct HangupWatch {
+  HangupWatch(TcpStream& s, TaskState* task) noexcept : stream(s) { stream.watch_hangup(task); }
+  ~HangupWatch() { stream.watch_hangup(nullptr); }
+  HangupWatch(const HangupWatch&) = delete;
+  HangupWatch& operator=(const HangupWatch&) = delete;
+  TcpStream& stream;
 };
 
 }  // namespace
@@ -367,21 +372,16 @@ Task<bool> Connection::serve_request() {
       if (!slots.try_take()) {
         keep_input();
         set_deadline(Phase::handler, app_.config.timeouts.handler_ms);
-        bump(worker_.metrics().limit_waiters, 1);
         bool taken = false;
         try {
+          GaugeHold waiting(worker_.metrics().limit_waiters);
           taken = co_await wait_for_slot(slots, route->limit->wait);
         } catch (const CancelledError&) {
           // handler_ms ran out while waiting: answered like a full route.
           if (!take_expiry()) {
-            bump(worker_.metrics().limit_waiters, -1);
             throw;
           }
-        } catch (...) {
-          bump(worker_.metrics().limit_waiters, -1);
-          throw;
         }
-        bump(worker_.metrics().limit_waiters, -1);
         if (!taken) {
           bump(worker_.metrics().limit_rejected, 1);
           response = Response::text(503, "too many requests for this route; try again\n").with_header("Retry-After", "1");
@@ -393,20 +393,15 @@ Task<bool> Connection::serve_request() {
       }
     }
     if (!have_response) {
-      InFlight in_flight(worker_.metrics().in_flight);
+      GaugeHold in_flight(worker_.metrics().in_flight);
       keep_input();
       set_deadline(Phase::handler, app_.config.timeouts.handler_ms);
-      // A client that leaves while its handler runs cancels it. Only then:
-      // a FIN while a response is being written may be a half-close from a
-      // client still reading, and a write to one really gone fails anyway.
-      stream_.watch_hangup(task_);
       try {
+        HangupWatch watch(stream_, task_);
         response = co_await (*match.handler)(x_->request);
       } catch (...) {
-        stream_.watch_hangup(nullptr);
         response = answer_failure(std::current_exception());
       }
-      stream_.watch_hangup(nullptr);
     }
     const bool keep_alive = x_->request.keep_alive() && !stop_reading_ && !worker_.draining();
     ResponseContext context = response_context(keep_alive);
@@ -443,6 +438,10 @@ Task<bool> Connection::serve_request() {
   co_return true;
 }
 
+std::string Connection::request_label() const {
+  return peer_ + ": " + std::string(x_->request.method_name()) + " " + x_->request.target();
+}
+
 Response Connection::answer_failure(std::exception_ptr failure) {
   try {
     std::rethrow_exception(failure);
@@ -452,18 +451,15 @@ Response Connection::answer_failure(std::exception_ptr failure) {
     if (!take_expiry()) {
       throw;
     }
-    log(LogLevel::warning, peer_ + ": " + std::string(x_->request.method_name()) + " " + x_->request.target() +
-                               ": no response within handler_ms; handler cancelled");
+    log(LogLevel::warning, request_label() + ": no response within handler_ms; handler cancelled");
     return Response::text(503, "the server did not answer in time\n");
   } catch (const OverloadedError& e) {
     return Response::text(503, std::string("server busy: ") + e.what() + "\n").with_header("Retry-After", "1");
   } catch (const std::exception& e) {
-    log(LogLevel::error, peer_ + ": " + std::string(x_->request.method_name()) + " " + x_->request.target() +
-                             ": handler failed: " + e.what());
+    log(LogLevel::error, request_label() + ": handler failed: " + e.what());
     return Response::text(500, "Internal Server Error\n");
   } catch (...) {
-    log(LogLevel::error, peer_ + ": " + std::string(x_->request.method_name()) + " " + x_->request.target() +
-                             ": handler threw something that is not a std::exception");
+    log(LogLevel::error, request_label() + ": handler threw something that is not a std::exception");
     return Response::text(500, "Internal Server Error\n");
   }
 }
@@ -580,26 +576,14 @@ Task<int> Connection::send_stream(Response& response, ResponseContext& context, 
   std::optional<std::string> piece;
   std::optional<Response> failure;
   set_deadline(Phase::handler, app_.config.timeouts.handler_ms);
-  stream_.watch_hangup(task_);  // the generator is the handler's code
   try {
+    HangupWatch watch(stream_, task_);  // the generator is the handler's code
     piece = co_await chunks->next();
-  } catch (const HttpError& e) {
-    failure = Response::from(e);
-  } catch (const CancelledError&) {
-    if (!take_expiry()) {
-      stream_.watch_hangup(nullptr);
-      throw;
-    }
-    failure = Response::text(503, "the server did not answer in time\n");
   } catch (const UvError&) {
-    stream_.watch_hangup(nullptr);
-    throw;  // the client's connection failed: nobody to answer
-  } catch (const std::exception& e) {
-    log(LogLevel::error, peer_ + ": " + std::string(x_->request.method_name()) + " " + x_->request.target() +
-                             ": response stream failed: " + e.what());
-    failure = Response::text(500, "Internal Server Error\n");
+    throw;  // reading the request body failed: nobody to answer
+  } catch (...) {
+    failure = answer_failure(std::current_exception());
   }
-  stream_.watch_hangup(nullptr);
   if (failure) {
     context.keep_alive = context.keep_alive && !stop_reading_;
     HeadInfo info = append_response(x_->out, *failure, context);
@@ -626,24 +610,18 @@ Task<int> Connection::send_stream(Response& response, ResponseContext& context, 
       body_bytes += piece->size();
       co_await flush();
       set_deadline(Phase::handler, app_.config.timeouts.handler_ms);
-      stream_.watch_hangup(task_);
+      HangupWatch watch(stream_, task_);
       piece = co_await chunks->next();
-      stream_.watch_hangup(nullptr);
     }
   } catch (const CancelledError&) {
-    stream_.watch_hangup(nullptr);
     if (take_expiry()) {
-      log(LogLevel::warning, peer_ + ": " + std::string(x_->request.method_name()) + " " + x_->request.target() +
-                                 ": response stream stalled past handler_ms; connection closed");
+      log(LogLevel::warning, request_label() + ": response stream stalled past handler_ms; connection closed");
     }
     throw CancelledError{};
   } catch (const UvError&) {
-    stream_.watch_hangup(nullptr);
     throw;
   } catch (const std::exception& e) {
-    stream_.watch_hangup(nullptr);
-    log(LogLevel::error, peer_ + ": " + std::string(x_->request.method_name()) + " " + x_->request.target() +
-                             ": response stream failed after its head was sent: " + e.what());
+    log(LogLevel::error, request_label() + ": response stream failed after its head was sent: " + e.what());
     throw;
   }
   if (info.framing == BodyFraming::chunked) {
@@ -666,21 +644,11 @@ Task<void> Connection::answer_and_close(int status, std::string_view reason) {
 }
 
 Task<void> Connection::linger_close() {
-  set_deadline(Phase::linger, linger_time);
   try {
-    co_await stream_.shutdown();
-    std::size_t dropped = 0;
-    while (dropped < linger_bytes) {
-      std::string_view data = co_await stream_.read();
-      if (data.empty()) {
-        break;
-      }
-      dropped += data.size();
-    }
+    co_await server::linger_close(stream_, linger_time, linger_bytes);
   } catch (const CancelledError&) {
+    // The phase's own deadline, or a forced shutdown, came first: closing anyway.
     take_expiry();
-  } catch (const UvError&) {
-    // Gone already.
   }
 }
 

@@ -78,7 +78,7 @@ class Connection final : public detail::ListHook, private BodySource {
   void cancel() noexcept;
 
  private:
-  enum class Phase : std::uint8_t { idle, head, body, handler, write, linger };
+  enum class Phase : std::uint8_t { idle, head, body, handler, write };
   // What a read turned up.
   enum class Input : std::uint8_t { more, eof, timeout };
 
@@ -102,6 +102,8 @@ class Connection final : public detail::ListHook, private BodySource {
   // The answer to a handler's exception; rethrows a cancellation that is
   // not this connection's deadline.
   Response answer_failure(std::exception_ptr failure);
+  // "203.0.113.7:51234: GET /path", how log lines name the request.
+  std::string request_label() const;
   ResponseContext response_context(bool keep_alive) const noexcept;
   // Serialise the response into the batch (a stream goes out piece by
   // piece); each returns the status actually sent.

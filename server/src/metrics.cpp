@@ -38,26 +38,19 @@ std::string escape_label(const std::string& v) {
 
 WorkerMetrics::WorkerMetrics(std::size_t routes) : requests_(routes + 1) {}
 
-// One writer per WorkerMetrics (its worker's thread): a relaxed load and
-// store, where a fetch_add would be a locked instruction on every request.
-template <typename T, typename U>
-void add(std::atomic<T>& counter, U by) noexcept {
-  counter.store(counter.load(relaxed) + static_cast<T>(by), relaxed);
-}
-
 void WorkerMetrics::count_request(std::size_t route, int status, std::chrono::nanoseconds took) noexcept {
   std::size_t cls = status >= 100 && status < 600 ? static_cast<std::size_t>(status / 100 - 1) : 4;
   if (route >= requests_.size()) {
     route = requests_.size() - 1;
   }
-  add(requests_[route][cls], 1);
+  bump(requests_[route][cls], 1);
   double seconds = std::chrono::duration<double>(took).count();
   std::size_t bucket = 0;
   while (bucket < latency_bounds.size() && seconds > latency_bounds[bucket]) {
     ++bucket;
   }
-  add(latency_buckets_[bucket], 1);
-  add(latency_sum_ns_, took.count());
+  bump(latency_buckets_[bucket], 1);
+  bump(latency_sum_ns_, took.count());
 }
 
 Metrics::Metrics(std::vector<RouteLabel> routes) : routes_(std::move(routes)) {}

@@ -3,11 +3,11 @@
 #include <brisk/runtime/loop.hpp>
 #include <brisk/runtime/signal.hpp>
 #include <brisk/runtime/spawn.hpp>
-#include <brisk/runtime/timeout.hpp>
 #include <brisk/runtime/timer.hpp>
 #include <brisk/server/worker.hpp>
 
 #include "connection.hpp"
+#include "linger.hpp"
 
 #include <csignal>
 #include <sstream>
@@ -122,24 +122,11 @@ Task<void> Worker::refuse(TcpStream stream) {
       "Retry-After: 1\r\nConnection: close\r\n\r\ntoo many connections";
   try {
     co_await stream.write(busy);
-    // Closing with the client's request unread would answer it with a RST,
-    // which can destroy the 503 before the client reads it: send FIN, drop
-    // what it sends, for a short while.
-    co_await stream.shutdown();
-    co_await wait_for(500ms, [](TcpStream& s) -> Task<void> {
-      for (std::size_t dropped = 0; dropped < 16 * 1024;) {
-        std::string_view data = co_await s.read();
-        if (data.empty()) {
-          co_return;
-        }
-        dropped += data.size();
-      }
-    }(stream));
   } catch (const UvError&) {
-    // The client left first; nothing to tell it.
-  } catch (const TimeoutError&) {
-    // It kept the connection open: closed now.
+    co_return;  // the client left first; nothing to tell it
   }
+  // Briefly: refused connections must not pile up while they linger.
+  co_await linger_close(stream, 500ms, 16 * 1024);
 }
 
 Task<void> Worker::watch_loop_lag() {

@@ -17,6 +17,14 @@
 
 namespace brisk::server {
 
+// Adds to a worker's counter. Each WorkerMetrics has one writer, its
+// worker's thread: a relaxed load and store, where a fetch_add would be a
+// locked instruction on every request.
+template <typename T, typename U>
+void bump(std::atomic<T>& counter, U by) noexcept {
+  counter.store(counter.load(std::memory_order_relaxed) + static_cast<T>(by), std::memory_order_relaxed);
+}
+
 class WorkerMetrics {
  public:
   // Upper bounds of the latency histogram, in seconds.
