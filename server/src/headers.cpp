@@ -60,16 +60,10 @@ bool is_token(std::string_view s) noexcept {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return is_tchar(static_cast<unsigned char>(c)); });
 }
 
-Headers::Field Headers::operator[](std::size_t i) const noexcept {
-  const Entry& e = entries_[i];
-  std::string_view all(arena_);
-  return {all.substr(e.name_offset, e.name_length), all.substr(e.value_offset, e.value_length)};
-}
-
 std::size_t Headers::find(std::string_view name, std::size_t from) const noexcept {
   for (std::size_t i = from; i < entries_.size(); ++i) {
     const Entry& e = entries_[i];
-    if (e.name_length == name.size() && iequals(std::string_view(arena_).substr(e.name_offset, e.name_length), name)) {
+    if (e.name_length == name.size() && iequals(bytes().substr(e.name_offset, e.name_length), name)) {
       return i;
     }
   }
@@ -96,7 +90,8 @@ void Headers::add(std::string_view name, std::string_view value) {
 
 void Headers::add_trusted(std::string_view name, std::string_view value) {
   Entry e{narrow(arena_.size()), narrow(name.size()), narrow(arena_.size() + name.size()), narrow(value.size())};
-  arena_.append(name).append(value);
+  arena_.append(name.data(), name.size());
+  arena_.append(value.data(), value.size());
   entries_.push_back(e);
 }
 
@@ -112,16 +107,16 @@ void Headers::set(std::string_view name, std::string_view value) {
   entries_[first] = entries_.back();
   entries_.pop_back();
   for (std::size_t i = first + 1; (i = find(name, i)) != npos;) {
-    entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(i));
+    entries_.erase(i);
   }
 }
 
 std::size_t Headers::remove(std::string_view name) noexcept {
   auto it = std::remove_if(entries_.begin(), entries_.end(), [&](const Entry& e) {
-    return e.name_length == name.size() && iequals(std::string_view(arena_).substr(e.name_offset, e.name_length), name);
+    return e.name_length == name.size() && iequals(bytes().substr(e.name_offset, e.name_length), name);
   });
   auto n = static_cast<std::size_t>(entries_.end() - it);
-  entries_.erase(it, entries_.end());
+  entries_.truncate(entries_.size() - n);
   return n;
 }
 

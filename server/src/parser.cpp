@@ -336,8 +336,8 @@ int RequestParser::on_header_field(llhttp_t* p, const char* at, std::size_t n) {
 
 int RequestParser::on_header_field_complete(llhttp_t* p) {
   RequestParser& self = *self_of(p);
-  const std::string& arena = self.head_.headers.arena_;
-  std::string_view name = std::string_view(arena).substr(self.field_start_);
+  const auto& arena = self.head_.headers.arena_;
+  std::string_view name = self.head_.headers.bytes().substr(self.field_start_);
   // llhttp's loose build takes "Host " (space before the colon), "A B" and
   // an empty name; RFC 9112 5.1 requires a 400.
   if (!is_token(name)) {
@@ -370,7 +370,7 @@ int RequestParser::on_header_value(llhttp_t* p, const char* at, std::size_t n) {
 int RequestParser::on_header_value_complete(llhttp_t* p) {
   RequestParser& self = *self_of(p);
   Headers& headers = self.head_.headers;
-  std::string& arena = headers.arena_;
+  auto& arena = headers.arena_;
   // OWS around the value is not part of it (llhttp strips the leading OWS).
   while (arena.size() > self.value_start_ && is_ows(static_cast<unsigned char>(arena.back()))) {
     arena.pop_back();
@@ -383,7 +383,7 @@ int RequestParser::on_header_value_complete(llhttp_t* p) {
                               static_cast<std::uint32_t>(self.value_start_ - self.field_start_),
                               static_cast<std::uint32_t>(value_start),
                               static_cast<std::uint32_t>(arena.size() - value_start)});
-  std::string_view value = std::string_view(arena).substr(value_start);
+  std::string_view value = headers.bytes().substr(value_start);
   switch (self.field_) {
     case Field::host:
       ++self.hosts_;

@@ -57,7 +57,7 @@ void RequestHead::clear() noexcept {
 }
 
 void Request::reset(RequestHead& head, std::string_view peer) {
-  std::swap(head_, head);
+  swap(head_, head);
   peer_.assign(peer);
   params_.clear();
   source_ = nullptr;

@@ -562,7 +562,7 @@ TEST_CASE("parser: the head may be swapped out at head_complete", "[parser][limi
   std::string_view in = wire;
   ParseStep s = parser.execute(in);
   REQUIRE(s.event == ParseEvent::head_complete);
-  std::swap(mine, parser.head());
+  swap(mine, parser.head());
   CHECK(mine.content_length == 50u);
   CHECK_FALSE(parser.set_body_limit(49));
   CHECK(parser.set_body_limit(50));

@@ -472,6 +472,48 @@ TEST_CASE("request: reset of absolute-form and of a target without a query", "[r
   CHECK(req.query_params().empty());
 }
 
+TEST_CASE("request head: swap trades every member", "[request]") {
+  RequestHead a = make_head(Method::post, "/a-target-too-long-for-the-small-string-buffer", 0);
+  a.version_major = 1;
+  for (int i = 0; i < 10; ++i) {  // past Headers' inline space
+    a.headers.add("A-" + std::to_string(i), "value");
+  }
+  a.content_length = 5;
+  a.keep_alive = false;
+  a.expect_continue = true;
+  RequestHead b = make_head(Method::get, "/b");
+  b.headers.add("B", "1");
+  b.chunked = true;
+  b.upgrade = true;
+
+  swap(a, b);
+  CHECK(a.method == Method::get);
+  CHECK(a.target == "/b");
+  CHECK(a.version_minor == 1);
+  CHECK(a.headers.size() == 1);
+  CHECK(a.headers.get("b") == "1");
+  CHECK_FALSE(a.content_length.has_value());
+  CHECK(a.chunked);
+  CHECK(a.keep_alive);
+  CHECK_FALSE(a.expect_continue);
+  CHECK(a.upgrade);
+
+  CHECK(b.method == Method::post);
+  CHECK(b.target == "/a-target-too-long-for-the-small-string-buffer");
+  CHECK(b.version_minor == 0);
+  REQUIRE(b.headers.size() == 10);
+  CHECK(b.headers[9].name == "A-9");
+  CHECK(b.content_length == 5u);
+  CHECK_FALSE(b.chunked);
+  CHECK_FALSE(b.keep_alive);
+  CHECK(b.expect_continue);
+  CHECK_FALSE(b.upgrade);
+
+  swap(a, b);  // and back, heap headers meeting inline ones the other way
+  CHECK(a.headers.size() == 10);
+  CHECK(b.headers.get("B") == "1");
+}
+
 TEST_CASE("request: reset swaps heads and forgets the previous request", "[request]") {
   Router r;
   r.get("/u/{id}", tag("u"));

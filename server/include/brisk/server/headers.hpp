@@ -4,7 +4,8 @@
 //
 // All names and values live in one byte arena owned by the Headers, so a
 // request's whole header section costs one buffer, and clear() keeps its
-// capacity for the next request on the connection. Views returned by get(),
+// capacity for the next request on the connection. The first few fields fit
+// in the object itself: a response's Content-Type costs no allocation. Views returned by get(),
 // operator[] and iteration point into that arena: they stay valid until the
 // Headers is next modified (add, set, remove, clear) or destroyed.
 //
@@ -13,13 +14,13 @@
 // (std::invalid_argument). The request parser fills its Headers directly and
 // validates in its own way (parser.hpp).
 
+#include <brisk/server/detail/small_vector.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
 #include <optional>
-#include <string>
 #include <string_view>
-#include <vector>
 
 namespace brisk::server {
 
@@ -68,7 +69,10 @@ class Headers {
 
   std::size_t size() const noexcept { return entries_.size(); }
   bool empty() const noexcept { return entries_.empty(); }
-  Field operator[](std::size_t i) const noexcept;
+  Field operator[](std::size_t i) const noexcept {
+    const Entry& e = entries_[i];
+    return {bytes().substr(e.name_offset, e.name_length), bytes().substr(e.value_offset, e.value_length)};
+  }
   const_iterator begin() const noexcept { return {this, 0}; }
   const_iterator end() const noexcept { return {this, entries_.size()}; }
 
@@ -85,6 +89,10 @@ class Headers {
   // Removes every field named `name`; returns how many there were.
   std::size_t remove(std::string_view name) noexcept;
   void clear() noexcept;
+  void swap(Headers& other) noexcept {
+    arena_.swap(other.arena_);
+    entries_.swap(other.entries_);
+  }
 
  private:
   friend class RequestParser;
@@ -101,8 +109,12 @@ class Headers {
     std::uint32_t value_length;
   };
 
-  std::string arena_;
-  std::vector<Entry> entries_;
+  std::string_view bytes() const noexcept { return {arena_.data(), arena_.size()}; }
+
+  // Sized for a response's own fields and a small request's: beyond them,
+  // one heap buffer each, kept across clear().
+  detail::SmallVector<char, 64> arena_;
+  detail::SmallVector<Entry, 4> entries_;
 };
 
 }  // namespace brisk::server
