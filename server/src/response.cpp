@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <charconv>
+#include <cstring>
 #include <stdexcept>
 
 namespace brisk::server {
@@ -46,16 +47,6 @@ bool has_token(std::string_view value, std::string_view token) noexcept {
 
 bool is_digits(std::string_view v) noexcept {
   return !v.empty() && v.find_first_not_of("0123456789") == std::string_view::npos;
-}
-
-void append_field(std::string& out, std::string_view name, std::string_view value) {
-  out.append(name).append(": ").append(value).append("\r\n");
-}
-
-void append_content_length(std::string& out, std::uint64_t n) {
-  char digits[24];
-  auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-  out.append("Content-Length: ").append(digits, static_cast<std::size_t>(end - digits)).append("\r\n");
 }
 
 }  // namespace
@@ -190,19 +181,58 @@ std::string_view reason_phrase(int status) noexcept {
   }
 }
 
-HeadInfo append_head(std::string& out, const Response& response, const ResponseContext& context) {
+namespace {
+
+// Writes at a cursor into space the caller has already made room for.
+struct Cursor {
+  char* at;
+
+  void put(std::string_view s) noexcept {
+    std::memcpy(at, s.data(), s.size());
+    at += s.size();
+  }
+  void put(char c) noexcept { *at++ = c; }
+  void field(std::string_view name, std::string_view value) noexcept {
+    put(name);
+    put(": ");
+    put(value);
+    put("\r\n");
+  }
+};
+
+// What the head adds besides the response's own fields and the context's
+// Server and Date: the status line less its reason, the two names, the
+// longest framing field ("Content-Length: " and 20 digits), the longest
+// Connection field and the empty line.
+constexpr std::size_t fixed_head_bytes = std::string_view("HTTP/1.1 200 \r\n").size() +
+                                         std::string_view("Server: \r\nDate: \r\n").size() +
+                                         std::string_view("Content-Length: 18446744073709551615\r\n").size() +
+                                         std::string_view("Connection: keep-alive\r\n").size() + 2;
+
+// An upper bound on what write_head() writes (a dropped field is counted
+// anyway; a streamed Content-Length is counted as the field it came from).
+std::size_t head_bound(const Response& response, const ResponseContext& context, std::string_view reason) noexcept {
+  std::size_t bound = fixed_head_bytes + reason.size() + context.server.size() + context.date.size();
+  for (auto field : response.headers()) {
+    bound += field.name.size() + field.value.size() + 4;
+  }
+  return bound;
+}
+
+HeadInfo write_head(Cursor& out, const Response& response, const ResponseContext& context, std::string_view reason) {
   const int status = response.status();
   const bool interim = status < 200;
   const bool bodiless = interim || status == 204 || status == 304;
   bool keep_alive = context.keep_alive;
   std::string_view streamed_length;
 
-  out.append("HTTP/1.1 ");
-  out.push_back(static_cast<char>('0' + status / 100));
-  out.push_back(static_cast<char>('0' + status / 10 % 10));
-  out.push_back(static_cast<char>('0' + status % 10));
-  out.push_back(' ');
-  out.append(reason_phrase(status)).append("\r\n");
+  out.put("HTTP/1.1 ");
+  out.put(static_cast<char>('0' + status / 100));
+  out.put(static_cast<char>('0' + status / 10 % 10));
+  out.put(static_cast<char>('0' + status % 10));
+  out.put(' ');
+  out.put(reason);
+  out.put("\r\n");
 
   bool has_date = false;
   bool has_server = false;
@@ -236,13 +266,13 @@ HeadInfo append_head(std::string& out, const Response& response, const ResponseC
       case Managed::transfer_encoding:
         continue;
     }
-    append_field(out, field.name, field.value);
+    out.field(field.name, field.value);
   }
   if (!has_server && !context.server.empty()) {
-    append_field(out, "Server", context.server);
+    out.field("Server", context.server);
   }
   if (!has_date && !context.date.empty()) {
-    append_field(out, "Date", context.date);
+    out.field("Date", context.date);
   }
 
   // 1xx, 204 and 304 have neither a body nor a Content-Length (RFC 9110 8.6);
@@ -252,9 +282,11 @@ HeadInfo append_head(std::string& out, const Response& response, const ResponseC
     framing = BodyFraming::none;
   } else if (!context.streamed || !streamed_length.empty()) {
     if (context.streamed) {
-      append_field(out, "Content-Length", streamed_length);
+      out.field("Content-Length", streamed_length);
     } else {
-      append_content_length(out, response.body().size());
+      char digits[24];
+      auto end = std::to_chars(digits, digits + sizeof digits, response.body().size()).ptr;
+      out.field("Content-Length", std::string_view(digits, static_cast<std::size_t>(end - digits)));
     }
     framing = context.head_request ? BodyFraming::none : BodyFraming::length;
   } else if (context.http10) {
@@ -262,28 +294,47 @@ HeadInfo append_head(std::string& out, const Response& response, const ResponseC
     framing = context.head_request ? BodyFraming::none : BodyFraming::close;
     keep_alive = false;
   } else {
-    out.append("Transfer-Encoding: chunked\r\n");
+    out.put("Transfer-Encoding: chunked\r\n");
     framing = context.head_request ? BodyFraming::none : BodyFraming::chunked;
   }
 
   if (!interim) {
     if (!keep_alive) {
-      out.append("Connection: close\r\n");
+      out.put("Connection: close\r\n");
     } else if (context.http10) {
-      out.append("Connection: keep-alive\r\n");
+      out.put("Connection: keep-alive\r\n");
     }
   }
-  out.append("\r\n");
+  out.put("\r\n");
   return {framing, keep_alive};
 }
 
-HeadInfo append_response(std::string& out, const Response& response, const ResponseContext& context) {
-  out.reserve(out.size() + 256 + response.body().size());
-  HeadInfo info = append_head(out, response, context);
-  if (info.framing == BodyFraming::length && !context.streamed) {
+// The head, and the body when `with_body` and the framing says one follows.
+// The head is written in place: one resize to its upper bound, one to what
+// it took.
+HeadInfo append(std::string& out, const Response& response, const ResponseContext& context, bool with_body) {
+  const std::string_view reason = reason_phrase(response.status());
+  const std::size_t start = out.size();
+  const std::size_t bound = head_bound(response, context, reason);
+  out.reserve(start + bound + (with_body ? response.body().size() : 0));
+  out.resize(start + bound);
+  Cursor cursor{out.data() + start};
+  HeadInfo info = write_head(cursor, response, context, reason);
+  out.resize(static_cast<std::size_t>(cursor.at - out.data()));
+  if (with_body && info.framing == BodyFraming::length) {
     out.append(response.body());
   }
   return info;
+}
+
+}  // namespace
+
+HeadInfo append_head(std::string& out, const Response& response, const ResponseContext& context) {
+  return append(out, response, context, false);
+}
+
+HeadInfo append_response(std::string& out, const Response& response, const ResponseContext& context) {
+  return append(out, response, context, !context.streamed);
 }
 
 void append_chunk(std::string& out, std::string_view data) {
