@@ -322,7 +322,7 @@ Task<bool> Connection::serve_request() {
   const auto start = Clock::now();
   std::optional<HttpError> bad_target;
   try {
-    x_->request.reset(x_->parser.head(), peer_);
+    x_->request.begin(peer_);
   } catch (const HttpError& e) {
     bad_target = e;
   }

@@ -57,7 +57,8 @@ class Worker;
 
 // What a connection needs only while it is busy with requests.
 struct Exchange {
-  explicit Exchange(const ParserLimits& limits) : parser(limits) {}
+  // The parser writes each head straight into the Request.
+  explicit Exchange(const ParserLimits& limits) : parser(limits) { parser.parse_into(request.head()); }
   RequestParser parser;
   Request request;
   std::string pending;  // unparsed bytes copied out of the read buffer

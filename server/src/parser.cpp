@@ -93,7 +93,7 @@ RequestParser::RequestParser(ParserLimits limits) : limits_(limits) {
 void RequestParser::begin_message() noexcept {
   llhttp_reset(&llhttp_);
   phase_ = Phase::head;
-  head_.clear();
+  head_->clear();
   head_bytes_ = 0;
   line_ = Line::leading;
   last_ = 0;
@@ -117,6 +117,11 @@ void RequestParser::begin_message() noexcept {
   chunk_line_bytes_ = 0;
   trailer_bytes_ = 0;
   chunk_digits_ = 0;
+}
+
+void RequestParser::parse_into(RequestHead& head) noexcept {
+  head_ = &head;
+  head_->clear();
 }
 
 void RequestParser::reset() noexcept {
@@ -328,7 +333,7 @@ const char* RequestParser::scan_head(const char* p, const char* end) noexcept {
 
 int RequestParser::on_url(llhttp_t* p, const char* at, std::size_t n) {
   RequestParser& self = *self_of(p);
-  std::string& target = self.head_.target;
+  std::string& target = self.head_->target;
   if (target.size() + n > self.limits_.max_uri_bytes) {
     return self.fail(414, "request target longer than the limit");
   }
@@ -350,14 +355,14 @@ int RequestParser::on_version_complete(llhttp_t* p) {
 }
 
 int RequestParser::on_header_field(llhttp_t* p, const char* at, std::size_t n) {
-  self_of(p)->head_.headers.arena_.append(at, n);
+  self_of(p)->head_->headers.arena_.append(at, n);
   return 0;
 }
 
 int RequestParser::on_header_field_complete(llhttp_t* p) {
   RequestParser& self = *self_of(p);
-  const auto& arena = self.head_.headers.arena_;
-  std::string_view name = self.head_.headers.bytes().substr(self.field_start_);
+  const auto& arena = self.head_->headers.arena_;
+  std::string_view name = self.head_->headers.bytes().substr(self.field_start_);
   // llhttp's loose build takes "Host " (space before the colon), "A B" and
   // an empty name; RFC 9112 5.1 requires a 400.
   if (!is_token(name)) {
@@ -383,13 +388,13 @@ int RequestParser::on_header_field_complete(llhttp_t* p) {
 }
 
 int RequestParser::on_header_value(llhttp_t* p, const char* at, std::size_t n) {
-  self_of(p)->head_.headers.arena_.append(at, n);
+  self_of(p)->head_->headers.arena_.append(at, n);
   return 0;
 }
 
 int RequestParser::on_header_value_complete(llhttp_t* p) {
   RequestParser& self = *self_of(p);
-  Headers& headers = self.head_.headers;
+  Headers& headers = self.head_->headers;
   auto& arena = headers.arena_;
   // OWS around the value is not part of it (llhttp strips the leading OWS).
   while (arena.size() > self.value_start_ && is_ows(static_cast<unsigned char>(arena.back()))) {
@@ -409,7 +414,7 @@ int RequestParser::on_header_value_complete(llhttp_t* p) {
       ++self.hosts_;
       break;
     case Field::expect:
-      self.head_.expect_continue = self.head_.expect_continue || iequals(value, "100-continue");
+      self.head_->expect_continue = self.head_->expect_continue || iequals(value, "100-continue");
       break;
     case Field::transfer_encoding:
       self.note_transfer_coding(value);
@@ -451,7 +456,7 @@ void RequestParser::note_transfer_coding(std::string_view value) noexcept {
 
 int RequestParser::on_headers_complete(llhttp_t* p) {
   RequestParser& self = *self_of(p);
-  RequestHead& head = self.head_;
+  RequestHead& head = *self.head_;
   // Methods past SOURCE are RTSP's; llhttp only takes them with RTSP/x.y,
   // which the head scan refuses, but the enum must stay in range.
   if (p->method == HTTP_PRI) {
@@ -484,7 +489,7 @@ int RequestParser::on_headers_complete(llhttp_t* p) {
 }
 
 int RequestParser::check_head() noexcept {
-  const RequestHead& head = head_;
+  const RequestHead& head = *head_;
   // llhttp takes a request line without a version ("GET /") as HTTP/0.9,
   // and may call this before the head scan has seen that line's end.
   if (!version_seen_) {
@@ -514,7 +519,7 @@ int RequestParser::check_head() noexcept {
     if (te_unknown_) {
       return fail(501, "unsupported transfer coding");
     }
-    head_.chunked = true;
+    head_->chunked = true;
   }
   return 0;
 }

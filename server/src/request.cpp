@@ -58,6 +58,10 @@ void RequestHead::clear() noexcept {
 
 void Request::reset(RequestHead& head, std::string_view peer) {
   swap(head_, head);
+  begin(peer);
+}
+
+void Request::begin(std::string_view peer) {
   peer_.assign(peer);
   params_.clear();
   source_ = nullptr;

@@ -552,6 +552,30 @@ TEST_CASE("parser: set_body_limit can raise the limit of a chunked body", "[pars
   CHECK(body == "12345678");
 }
 
+TEST_CASE("parser: parse_into fills the caller's head, cleared when the next message begins", "[parser]") {
+  RequestHead mine;
+  mine.target = "/left-over";
+  RequestParser parser;
+  parser.parse_into(mine);
+  CHECK(mine.target.empty());
+  std::string wire = "GET /one HTTP/1.1\r\nHost: h\r\nX-A: 1\r\n\r\nGET /two HTTP/1.1\r\nHost: h\r\n\r\n";
+  std::string_view in = wire;
+  ParseStep s = parser.execute(in);
+  REQUIRE(s.event == ParseEvent::head_complete);
+  CHECK(&parser.head() == &mine);
+  CHECK(mine.target == "/one");
+  CHECK(mine.headers.get("x-a") == "1");
+  in.remove_prefix(s.consumed);
+  s = parser.execute(in);
+  REQUIRE(s.event == ParseEvent::message_complete);
+  CHECK(mine.target == "/one");  // still there while the request is answered
+  in.remove_prefix(s.consumed);
+  s = parser.execute(in);
+  REQUIRE(s.event == ParseEvent::head_complete);
+  CHECK(mine.target == "/two");
+  CHECK_FALSE(mine.headers.contains("x-a"));
+}
+
 TEST_CASE("parser: the head may be swapped out at head_complete", "[parser][limits]") {
   // As the connection does: Request::reset swaps the head's buffers away at
   // head_complete, then the route's limit is set. The parser must not look

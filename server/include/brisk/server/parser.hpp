@@ -24,10 +24,11 @@
 // even none.
 //
 // Each byte of the head is copied once, into head(): the request line and
-// header fields go straight into its buffers as llhttp delivers them. Swap the
-// head into a Request (Request::reset) at head_complete, or at the latest
-// before the next execute() after message_complete; the parser needs nothing
-// of head() after head_complete, and clears it when the next message begins.
+// header fields go straight into its buffers as llhttp delivers them. head()
+// is the parser's own, or the one parse_into() named (a connection's Request:
+// then nothing moves at head_complete). Either way it stays as it is until
+// the next message begins, when the parser clears it; the parser needs
+// nothing of it after head_complete, so a caller may also swap it away then.
 //
 // Division of work. llhttp 8.1 parses the request line and the header
 // section, built without any llhttp_set_lenient_* (its "strict" mode). The
@@ -142,7 +143,10 @@ class RequestParser {
   void reset() noexcept;
 
   // The head of the current message, complete from head_complete on.
-  RequestHead& head() noexcept { return head_; }
+  RequestHead& head() noexcept { return *head_; }
+  // From the next message on, the head goes into `head` (cleared now) instead
+  // of the parser's own; `head` must outlive the parser or the next call.
+  void parse_into(RequestHead& head) noexcept;
   // Valid after ParseEvent::error.
   const ParseError& error() const noexcept { return error_; }
 
@@ -183,7 +187,8 @@ class RequestParser {
   llhttp_t llhttp_;
   llhttp_settings_t settings_;
   Phase phase_ = Phase::head;
-  RequestHead head_;
+  RequestHead own_head_;
+  RequestHead* head_ = &own_head_;
   ParseError error_;
 
   // Head state.
@@ -203,7 +208,7 @@ class RequestParser {
   bool te_malformed_ = false;
 
   // Body state. What the body phase needs of the head is kept here: the
-  // caller may swap head() into its Request at head_complete.
+  // caller may swap head() away at head_complete.
   bool keep_alive_ = true;
   std::uint64_t declared_length_ = 0;  // Content-Length, 0 when none
   std::uint64_t body_limit_ = 0;

@@ -6,8 +6,10 @@
 // by the parser, out of the connection's read buffer into the head's own
 // buffers, so a handler may keep reading its Request after the connection has
 // reused that buffer. A connection keeps one Request and one parser, and
-// moves each head across with Request::reset(), which swaps buffers instead
-// of freeing them: in steady state a request allocates nothing for its head.
+// has its parser fill the Request's own head (RequestParser::parse_into), and
+// Request::begin() derives the rest: in steady state a request allocates
+// nothing for its head, and nothing is moved. Request::reset() takes a head
+// filled elsewhere by swapping buffers.
 //
 // Path parameters are views: their names point into the Router's patterns
 // (the router outlives its requests), their values are offsets into path().
@@ -125,6 +127,9 @@ class Request {
   // path that does not decode; the Request then still holds the head (the
   // error response needs its version and keep-alive).
   void reset(RequestHead& head, std::string_view peer);
+  // The same, for a head that a parser filled in place (parse_into(head())):
+  // nothing to swap.
+  void begin(std::string_view peer);
 
   Method method() const noexcept { return head_.method; }
   std::string_view method_name() const noexcept { return to_string(head_.method); }
@@ -143,6 +148,7 @@ class Request {
   Headers& headers() noexcept { return head_.headers; }
   std::optional<std::string_view> header(std::string_view name) const noexcept { return head_.headers.get(name); }
   const RequestHead& head() const noexcept { return head_; }
+  RequestHead& head() noexcept { return head_; }
 
   int version_major() const noexcept { return head_.version_major; }
   int version_minor() const noexcept { return head_.version_minor; }
