@@ -33,7 +33,7 @@ struct Shared {
 Task<void> consume_one(Shared& s, int id) {
   auto held = co_await s.lock.acquire();
   co_await s.cond.wait_for(held, [&s] { return s.items > 0; });
-  s.always_held = s.always_held && s.lock.held_by(held);
+  s.always_held = s.always_held && s.lock.held_by(held) && s.lock.locked();
   --s.items;
   s.order.push_back(id);
   co_await brisk::sleep(0ms);  // still holding: nobody else may be inside

@@ -248,6 +248,7 @@ TEST_CASE("Queue: close() wakes waiting getters and putters with QueueClosed, an
     REQUIRE(empty.closed());
     auto got = co_await getter;
     REQUIRE_FALSE(got.has_value());
+    REQUIRE_THROWS_AS(empty.try_put(1), QueueClosed);  // room to spare, and still closed
 
     Queue<int> full(1);
     REQUIRE(full.try_put(1));

@@ -210,6 +210,11 @@ TEST_CASE("acquire_for: no permit within the wait gives an empty optional after 
     auto got = co_await sem.acquire_for(0ms);
     REQUIRE(got.has_value());
     REQUIRE(sem.value() == 0);
+    // A bounded wait takes a permit that is free when it starts.
+    got->release();
+    auto spare = co_await sem.acquire_for(30ms);
+    REQUIRE(spare.has_value());
+    REQUIRE(sem.value() == 0);
   }());
 }
 
