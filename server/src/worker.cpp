@@ -4,6 +4,8 @@
 #include <brisk/runtime/signal.hpp>
 #include <brisk/runtime/spawn.hpp>
 #include <brisk/runtime/timer.hpp>
+#include <brisk/server/date_cache.hpp>
+#include <brisk/server/response.hpp>
 #include <brisk/server/worker.hpp>
 
 #include "connection.hpp"
@@ -11,6 +13,7 @@
 
 #include <csignal>
 #include <sstream>
+#include <string>
 
 namespace brisk::server {
 
@@ -116,10 +119,17 @@ Task<void> Worker::accept_loop(TcpListener& listener) {
 
 Task<void> Worker::refuse(TcpStream stream) {
   // Over max_connections: answer at once rather than leave the client
-  // hanging in the backlog, then close.
-  static constexpr std::string_view busy =
-      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 20\r\n"
-      "Retry-After: 1\r\nConnection: close\r\n\r\ntoo many connections";
+  // hanging in the backlog, then close. The same serialiser as every other
+  // response, so the 503 carries Date and Server like they do.
+  std::string busy;
+  {
+    Response response = Response::text(503, "too many connections\n").with_header("Retry-After", "1");
+    ResponseContext context;
+    context.date = DateCache::now();
+    context.server = app_.config.server.server_name;
+    context.keep_alive = false;
+    append_response(busy, response, context);
+  }
   try {
     co_await stream.write(busy);
   } catch (const UvError&) {

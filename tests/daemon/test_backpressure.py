@@ -13,7 +13,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from brisk_harness import BriskTestCase, ConnectionClosed, metric, request_bytes, wait_until  # noqa: E402
+from brisk_harness import BriskTestCase, ConnectionClosed, metric, parse_http_date, request_bytes, wait_until  # noqa: E402
 
 REQUEST = request_bytes("GET", "/plaintext")
 
@@ -146,16 +146,28 @@ class MaxConnections(BriskTestCase):
             self.addCleanup(c.close)
             kept.append(c)
 
+        refusals = []
         for _ in range(3):
             try:
                 with b.connect(timeout=3) as extra:
                     extra.send(REQUEST)
                     r = extra.read_final_response()
                     self.assertEqual(r.status, 503, "a connection over max_connections was served")
+                    refusals.append(r)
             except (ConnectionClosed, ConnectionRefusedError, ConnectionResetError, BrokenPipeError):
                 pass  # refused or closed: also fine
             except socket.timeout:
                 self.fail("a connection over max_connections was left hanging")
+        # The refusal is written on accept, before the request is read: at
+        # least one of the three reads it before the close.
+        self.assertTrue(refusals, "no connection over max_connections was answered 503")
+        for r in refusals:
+            # Like every other response: Date and Server, and it closes.
+            self.assertEqual(r.header("Server"), "brisk", r)
+            self.assertEqual(len(r.all("Date")), 1, r)
+            self.assertLess(abs(parse_http_date(r.header("Date")) - time.time()), 5, r.header("Date"))
+            self.assertEqual(r.header("Connection"), "close", r)
+            self.assertEqual(r.header("Retry-After"), "1", r)
 
         for c in kept:
             c.send(REQUEST)

@@ -33,7 +33,7 @@ struct Shared {
 Task<void> consume_one(Shared& s, int id) {
   auto held = co_await s.lock.acquire();
   co_await s.cond.wait_for(held, [&s] { return s.items > 0; });
-  s.always_held = s.always_held && s.lock.held_by(held);
+  s.always_held = s.always_held && s.lock.held_by(held) && s.lock.locked();
   --s.items;
   s.order.push_back(id);
   co_await brisk::sleep(0ms);  // still holding: nobody else may be inside
@@ -102,7 +102,7 @@ TEST_CASE("Condition: notify wakes waiters in order, each holding the lock again
   }());
 }
 
-TEST_CASE("Condition: notify(n) wakes n waiters; a waiter whose predicate is false waits again",
+TEST_CASE("Condition: notify(n) wakes n waiters, and a waiter whose predicate is false waits again",
           "[condition][primitive]") {
   brisk::run([]() -> Task<void> {
     Shared s;
@@ -170,7 +170,7 @@ TEST_CASE("Condition: a cancelled wait takes the lock back before CancelledError
   }());
 }
 
-TEST_CASE("Condition: a waiter cancelled before notify is skipped; one notified and cancelled in the same turn "
+TEST_CASE("Condition: a waiter cancelled before notify is skipped, one notified and cancelled in the same turn "
           "keeps the notification",
           "[condition][primitive][cancel]") {
   brisk::run([]() -> Task<void> {

@@ -32,7 +32,7 @@ Task<void> wait_then_hold(Event& ev, int& woken) {
 
 }  // namespace
 
-TEST_CASE("Event: set() wakes every waiter; later waits pass until clear()", "[event][primitive]") {
+TEST_CASE("Event: set() wakes every waiter, and later waits pass until clear()", "[event][primitive]") {
   brisk::run([]() -> Task<void> {
     Event ev;
     int woken = 0;

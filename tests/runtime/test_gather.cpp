@@ -60,7 +60,7 @@ TEST_CASE("gather(sleep 100 ms, sleep 200 ms) finishes in about 200 ms, not 300"
   REQUIRE(took < 290ms);
 }
 
-TEST_CASE("gather returns results in the order of its tasks; void is std::monostate", "[gather]") {
+TEST_CASE("gather returns results in the order of its tasks, void as std::monostate", "[gather]") {
   auto [values, mixed] = brisk::run([]() -> Task<std::pair<std::vector<int>, std::tuple<int, std::monostate>>> {
     std::vector<Task<int>> tasks;
     for (int ms : {30, 10, 20}) {

@@ -101,7 +101,7 @@ TEST_CASE("Queue<int>(10): one producer, two consumers, task_done and join", "[q
   }());
 }
 
-TEST_CASE("Queue: FIFO; try_put refuses when full, try_get is empty when empty; sizes", "[queue][primitive]") {
+TEST_CASE("Queue: FIFO, try_put refuses when full, try_get is empty when empty, sizes", "[queue][primitive]") {
   Queue<int> q(2);
   REQUIRE(q.empty());
   REQUIRE_FALSE(q.full());
@@ -124,7 +124,7 @@ TEST_CASE("Queue: FIFO; try_put refuses when full, try_get is empty when empty; 
   REQUIRE(unbounded.size() == 1000);
 }
 
-TEST_CASE("Queue: task_done more often than items were put throws; join waits for the last task_done",
+TEST_CASE("Queue: task_done more often than items were put throws, and join waits for the last task_done",
           "[queue][primitive]") {
   brisk::run([]() -> Task<void> {
     Queue<int> q;
@@ -150,7 +150,7 @@ TEST_CASE("Queue: task_done more often than items were put throws; join waits fo
   }());
 }
 
-TEST_CASE("Queue: a task cancelled in get raises CancelledError and takes nothing; the next getter gets the item",
+TEST_CASE("Queue: a task cancelled in get raises CancelledError and takes nothing, and the next getter gets the item",
           "[queue][primitive][cancel]") {
   brisk::run([]() -> Task<void> {
     Queue<int> q;
@@ -238,7 +238,7 @@ TEST_CASE("Queue: a waiting putter's item moves in when room appears, even if th
   }());
 }
 
-TEST_CASE("Queue: close() wakes waiting getters and putters with QueueClosed; get drains what is left",
+TEST_CASE("Queue: close() wakes waiting getters and putters with QueueClosed, and get drains what is left",
           "[queue][primitive]") {
   brisk::run([]() -> Task<void> {
     Queue<int> empty;
@@ -248,6 +248,7 @@ TEST_CASE("Queue: close() wakes waiting getters and putters with QueueClosed; ge
     REQUIRE(empty.closed());
     auto got = co_await getter;
     REQUIRE_FALSE(got.has_value());
+    REQUIRE_THROWS_AS(empty.try_put(1), QueueClosed);  // room to spare, and still closed
 
     Queue<int> full(1);
     REQUIRE(full.try_put(1));

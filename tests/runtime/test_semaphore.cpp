@@ -73,7 +73,7 @@ TEST_CASE("Semaphore(3): ten workers never run more than three at once, and all 
   }());
 }
 
-TEST_CASE("Semaphore: permits go to waiters first come, first served; try_acquire does not barge",
+TEST_CASE("Semaphore: permits go to waiters first come, first served, and try_acquire does not barge",
           "[semaphore][primitive]") {
   brisk::run([]() -> Task<void> {
     Semaphore sem(1);
@@ -147,7 +147,7 @@ TEST_CASE("Semaphore: a permit released to a waiter cancelled in the same turn i
   }());
 }
 
-TEST_CASE("Semaphore: a waiter cancelled before the release is skipped; the next waiter gets the permit",
+TEST_CASE("Semaphore: a waiter cancelled before the release is skipped, and the next waiter gets the permit",
           "[semaphore][primitive][cancel]") {
   brisk::run([]() -> Task<void> {
     Semaphore sem(1);
@@ -171,7 +171,7 @@ TEST_CASE("Semaphore: a waiter cancelled before the release is skipped; the next
   }());
 }
 
-TEST_CASE("BoundedSemaphore: releasing above the initial value throws; a plain Semaphore grows",
+TEST_CASE("BoundedSemaphore: releasing above the initial value throws, while a plain Semaphore grows",
           "[semaphore][primitive]") {
   brisk::BoundedSemaphore bounded(2);
   REQUIRE_THROWS_AS(bounded.release(), std::logic_error);
@@ -209,6 +209,11 @@ TEST_CASE("acquire_for: no permit within the wait gives an empty optional after 
     held.release();
     auto got = co_await sem.acquire_for(0ms);
     REQUIRE(got.has_value());
+    REQUIRE(sem.value() == 0);
+    // A bounded wait takes a permit that is free when it starts.
+    got->release();
+    auto spare = co_await sem.acquire_for(30ms);
+    REQUIRE(spare.has_value());
     REQUIRE(sem.value() == 0);
   }());
 }

@@ -110,7 +110,7 @@ TEST_CASE("a child failing before anyone waits still cancels its siblings at onc
   }());
 }
 
-TEST_CASE("TaskGroup::wait waits for every child; the results come from the handles", "[task_group]") {
+TEST_CASE("TaskGroup::wait waits for every child, and the results come from the handles", "[task_group]") {
   brisk::run([]() -> Task<void> {
     brisk::TaskGroup group;
     auto a = group.spawn(nap(10), "a");

@@ -90,7 +90,7 @@ TEST_CASE("echo server: 1,000 concurrent clients, every byte echoed", "[tcp]") {
   REQUIRE(ok == 1000);
 }
 
-TEST_CASE("a peer that closes gives end-of-stream; a reset gives an error", "[tcp]") {
+TEST_CASE("a peer that closes gives end-of-stream, a reset gives an error", "[tcp]") {
   brisk::run([]() -> Task<void> {
     auto listener = TcpListener::bind("127.0.0.1", 0);
 

@@ -49,7 +49,7 @@ Task<void> under_deadline(Ended* ended, Task<int> work, std::chrono::millisecond
 
 }  // namespace
 
-TEST_CASE("wait_for(500 ms, sleep(10 s)) raises TimeoutError after about 500 ms; its timer is gone", "[timeout]") {
+TEST_CASE("wait_for(500 ms, sleep(10 s)) raises TimeoutError after about 500 ms, and its timer is gone", "[timeout]") {
   brisk::run([]() -> Task<void> {
     auto& loop = brisk::Loop::current();
     auto before = loop.timer_count();
