@@ -129,7 +129,7 @@ struct LogCapture {
 
 }  // namespace
 
-TEST_CASE("a handler that throws is a 500 and a log line; the connection goes on", "[connection]") {
+TEST_CASE("a handler that throws is a 500 and a log line, and the connection goes on", "[connection]") {
   LogCapture log;
   with_server(
       [](Router& r) {

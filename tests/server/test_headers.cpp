@@ -48,7 +48,7 @@ TEST_CASE("headers: iequals, is_tchar, is_token", "[headers]") {
   CHECK(brisk::server::is_tchar('~'));
 }
 
-TEST_CASE("headers: get and find ignore case; order is kept", "[headers]") {
+TEST_CASE("headers: get and find ignore case, and order is kept", "[headers]") {
   Headers h;
   CHECK(h.empty());
   h.add("Content-Type", "text/plain");

@@ -184,7 +184,7 @@ TEST_CASE("router: 404 for an unknown path, through the router's handler", "[rou
   CHECK(m.params.size() == 0);
 }
 
-TEST_CASE("router: 405 with Allow; GET implies HEAD", "[router]") {
+TEST_CASE("router: 405 with Allow, and GET implies HEAD", "[router]") {
   Router r;
   r.get("/items", tag("list"));
   r.post("/items", tag("create"));
@@ -206,7 +206,7 @@ TEST_CASE("router: 405 with Allow; GET implies HEAD", "[router]") {
   CHECK(call(r, Method::get, "/items").allow == "-");
 }
 
-TEST_CASE("router: HEAD falls back to GET; an explicit HEAD route wins", "[router]") {
+TEST_CASE("router: HEAD falls back to GET, and an explicit HEAD route wins", "[router]") {
   Router r;
   std::size_t get = r.get("/g", tag("get"));
   r.get("/both", tag("get"));
