@@ -15,8 +15,9 @@ struct ThreadEvent::State {
 ThreadEvent::ThreadEvent() : s_(new State) {
   uv_async_init(Loop::current().uv(), &s_->async, [](uv_async_t* a) {
     auto* s = static_cast<State*>(a->data);
-    if (Awaiter* w = std::exchange(s->waiter, nullptr)) {
-      w->fire();
+    // A wakeup from before a clear() may arrive after it: not for this wait.
+    if (s->waiter != nullptr && s->flag.load()) {
+      std::exchange(s->waiter, nullptr)->fire();
     }
   });
   s_->async.data = s_;
@@ -35,6 +36,8 @@ void ThreadEvent::set() noexcept {
 }
 
 bool ThreadEvent::is_set() const noexcept { return s_->flag.load(); }
+
+void ThreadEvent::clear() noexcept { s_->flag.store(false); }
 
 bool ThreadEvent::Awaiter::await_ready() const noexcept { return s_->flag.load(); }
 

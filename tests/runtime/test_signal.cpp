@@ -59,3 +59,23 @@ TEST_CASE("a ThreadEvent set from another thread wakes the loop that waits", "[t
     co_await ev.wait();  // stays set
   }());
 }
+
+TEST_CASE("a cleared ThreadEvent waits for the next set", "[thread_event]") {
+  brisk::run([]() -> Task<void> {
+    brisk::ThreadEvent ev;
+    ev.set();
+    co_await ev.wait();
+    ev.clear();
+    REQUIRE_FALSE(ev.is_set());
+    std::thread setter([&ev] {
+      std::this_thread::sleep_for(30ms);
+      ev.set();
+    });
+    auto start = std::chrono::steady_clock::now();
+    co_await ev.wait();
+    auto took = std::chrono::steady_clock::now() - start;
+    setter.join();
+    REQUIRE(took >= 25ms);  // the earlier set() did not satisfy this wait
+    REQUIRE(took < 1s);
+  }());
+}

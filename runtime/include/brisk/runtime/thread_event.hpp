@@ -25,6 +25,11 @@ class ThreadEvent {
 
   void set() noexcept;
   bool is_set() const noexcept;
+  // Unset again, for the next round of "tell me when something changed":
+  // clear, then look at what the setters change, then wait, so a set() that
+  // lands in between is not missed. Only on the waiting loop's thread, while
+  // no task waits.
+  void clear() noexcept;
 
   class [[nodiscard]] Awaiter final : public Suspension {
    public:
