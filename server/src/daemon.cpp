@@ -1,4 +1,5 @@
 #include <brisk/config/config.hpp>
+#include <brisk/runtime/event.hpp>
 #include <brisk/runtime/log.hpp>
 #include <brisk/runtime/run.hpp>
 #include <brisk/runtime/signal.hpp>
@@ -14,6 +15,7 @@
 #include <chrono>
 #include <csignal>
 #include <ctime>
+#include <deque>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -27,14 +29,16 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// What the control thread holds for each worker thread. The events are made
-// on the worker's own loop (a ThreadEvent belongs to the loop that waits on
-// it); the control thread only sets them.
+// What the control thread holds for each worker thread. drain and force are
+// made on the worker's own loop (a ThreadEvent belongs to the loop that waits
+// on it) and only set by the control thread; stopped is the control loop's,
+// set by the worker as it ends. All three are reached under events_mutex.
 struct WorkerThread {
   std::thread thread;
   std::promise<void> started;
   ThreadEvent* drain = nullptr;
   ThreadEvent* force = nullptr;
+  ThreadEvent* stopped = nullptr;
   std::mutex events_mutex;
 };
 
@@ -76,6 +80,9 @@ void run_worker(App& app, WorkerMetrics& metrics, std::size_t index, std::size_t
             std::lock_guard lock(s.events_mutex);
             s.drain = nullptr;
             s.force = nullptr;
+            if (s.stopped != nullptr) {
+              s.stopped->set();
+            }
           }
           if (failure) {
             std::rethrow_exception(failure);
@@ -100,6 +107,26 @@ void set_all(std::vector<std::unique_ptr<WorkerThread>>& workers, ThreadEvent* W
     }
   }
 }
+
+// Points every worker's `stopped` at the control loop's event while it lives.
+class StopWatch {
+ public:
+  StopWatch(std::vector<std::unique_ptr<WorkerThread>>& workers, ThreadEvent& stopped) : workers_(workers) {
+    point_at(&stopped);
+  }
+  ~StopWatch() { point_at(nullptr); }
+  StopWatch(const StopWatch&) = delete;
+  StopWatch& operator=(const StopWatch&) = delete;
+
+ private:
+  void point_at(ThreadEvent* event) {
+    for (auto& w : workers_) {
+      std::lock_guard lock(w->events_mutex);
+      w->stopped = event;
+    }
+  }
+  std::vector<std::unique_ptr<WorkerThread>>& workers_;
+};
 
 bool all_stopped(std::vector<std::unique_ptr<WorkerThread>>& workers) {
   for (auto& w : workers) {
@@ -134,6 +161,28 @@ sigset_t daemon_signals() noexcept {
   return set;
 }
 
+// What the daemon does on each signal. SIGUSR1: every worker has its own
+// watcher and dumps its own tasks, so nothing here.
+void handle_signal(App& app, LogFile& error_log, LogFile* access_log,
+                   std::vector<std::unique_ptr<WorkerThread>>& workers, int sig, int& drain_signals) {
+  if (sig == SIGHUP) {
+    bool ok = error_log.reopen() && (access_log == nullptr || access_log->reopen());
+    log(ok ? LogLevel::info : LogLevel::error,
+        ok ? "SIGHUP: log files reopened" : "SIGHUP: could not reopen a log file; still writing to the old one");
+  } else if (sig == SIGTERM || sig == SIGINT) {
+    const char* name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+    if (++drain_signals == 1) {
+      app.draining.store(true);
+      log(LogLevel::info, std::string(name) + ": draining (stop accepting, finish requests in flight, at most " +
+                              std::to_string(app.config.timeouts.shutdown_ms.count()) + " ms)");
+      set_all(workers, &WorkerThread::drain);
+    } else {
+      log(LogLevel::warning, std::string(name) + " again: cancelling the requests still in flight");
+      set_all(workers, &WorkerThread::force);
+    }
+  }
+}
+
 Task<void> control(App& app, LogFile& error_log, LogFile* access_log,
                    std::vector<std::unique_ptr<WorkerThread>>& workers) {
   SignalSet signals{SIGTERM, SIGINT, SIGHUP, SIGUSR1};
@@ -141,46 +190,49 @@ Task<void> control(App& app, LogFile& error_log, LogFile* access_log,
   sigset_t handled = daemon_signals();
   pthread_sigmask(SIG_UNBLOCK, &handled, nullptr);
   auto flusher = spawn(flush_logs(error_log, access_log), "log-flush");
-  // The workers may also stop on their own (none could bind): look now and then.
-  auto stopped = spawn(
-      [](std::vector<std::unique_ptr<WorkerThread>>& ws) -> Task<void> {
-        while (!all_stopped(ws)) {
-          co_await sleep(20ms);
+  // Two kinds of news wake this loop: a signal, and a worker that ended (on
+  // a drain, or on its own: none could bind, or all failed). A task for
+  // each turns it into `news`; the loop clears `news` before it looks, so
+  // nothing that happens while it looks is missed.
+  Event news;
+  std::deque<int> received;
+  ThreadEvent stopped;
+  StopWatch watch(workers, stopped);
+  auto signal_news = spawn(
+      [](SignalSet& s, std::deque<int>& out, Event& wake) -> Task<void> {
+        for (;;) {
+          out.push_back(co_await s.next());
+          wake.set();
         }
-      }(workers),
-      "watch-workers");
+      }(signals, received, news),
+      "signals");
+  auto stop_news = spawn(
+      [](ThreadEvent& ev, Event& wake) -> Task<void> {
+        for (;;) {
+          co_await ev.wait();
+          ev.clear();
+          wake.set();
+        }
+      }(stopped, news),
+      "worker-stops");
 
-  auto next_signal = [](SignalSet& s) -> Task<int> { co_return co_await s.next(); };
   int drain_signals = 0;
-  while (!stopped.done()) {
-    auto sig_task = spawn(next_signal(signals), "signals");
-    while (!sig_task.done() && !stopped.done()) {
-      co_await sleep(20ms);
+  for (;;) {
+    news.clear();
+    while (!received.empty()) {
+      int sig = received.front();
+      received.pop_front();
+      handle_signal(app, error_log, access_log, workers, sig, drain_signals);
     }
-    if (!sig_task.done()) {
-      sig_task.cancel();
-      co_await sig_task.finished();
+    if (all_stopped(workers)) {
       break;
     }
-    int sig = co_await sig_task;
-    if (sig == SIGHUP) {
-      bool ok = error_log.reopen() && (access_log == nullptr || access_log->reopen());
-      log(ok ? LogLevel::info : LogLevel::error,
-          ok ? "SIGHUP: log files reopened" : "SIGHUP: could not reopen a log file; still writing to the old one");
-    } else if (sig == SIGTERM || sig == SIGINT) {
-      const char* name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
-      if (++drain_signals == 1) {
-        app.draining.store(true);
-        log(LogLevel::info, std::string(name) + ": draining (stop accepting, finish requests in flight, at most " +
-                                std::to_string(app.config.timeouts.shutdown_ms.count()) + " ms)");
-        set_all(workers, &WorkerThread::drain);
-      } else {
-        log(LogLevel::warning, std::string(name) + " again: cancelling the requests still in flight");
-        set_all(workers, &WorkerThread::force);
-      }
-    }
-    // SIGUSR1: every worker has its own watcher and dumps its own tasks.
+    co_await news.wait();
   }
+  signal_news.cancel();
+  stop_news.cancel();
+  co_await signal_news.finished();
+  co_await stop_news.finished();
   flusher.cancel();
   co_await flusher.finished();
 }
