@@ -57,7 +57,7 @@ void RequestHead::clear() noexcept {
 }
 
 void Request::reset(RequestHead& head, std::string_view peer) {
-  swap(head_, head);
+  std::swap(head_, head);
   begin(peer);
 }
 

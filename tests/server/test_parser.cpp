@@ -577,16 +577,17 @@ TEST_CASE("parser: parse_into fills the caller's head, cleared when the next mes
 }
 
 TEST_CASE("parser: the head may be swapped out at head_complete", "[parser][limits]") {
-  // As the connection does: Request::reset swaps the head's buffers away at
-  // head_complete, then the route's limit is set. The parser must not look
-  // at head() for the body's length or the keep-alive decision after that.
+  // As Request::reset does for a parser that fills its own head: it swaps
+  // the head's buffers away at head_complete, then the route's limit is set.
+  // The parser must not look at head() for the body's length or the
+  // keep-alive decision after that.
   RequestHead mine;  // what the caller's Request held before
   RequestParser parser;
   std::string wire = post("Content-Length: 50\r\nConnection: close\r\n", std::string(50, 'z'));
   std::string_view in = wire;
   ParseStep s = parser.execute(in);
   REQUIRE(s.event == ParseEvent::head_complete);
-  swap(mine, parser.head());
+  std::swap(mine, parser.head());
   CHECK(mine.content_length == 50u);
   CHECK_FALSE(parser.set_body_limit(49));
   CHECK(parser.set_body_limit(50));

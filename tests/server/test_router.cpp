@@ -472,7 +472,7 @@ TEST_CASE("request: reset of absolute-form and of a target without a query", "[r
   CHECK(req.query_params().empty());
 }
 
-TEST_CASE("request head: swap trades every member", "[request]") {
+TEST_CASE("request head: std::swap trades every member, inline or on the heap", "[request]") {
   RequestHead a = make_head(Method::post, "/a-target-too-long-for-the-small-string-buffer", 0);
   a.version_major = 1;
   for (int i = 0; i < 10; ++i) {  // past Headers' inline space
@@ -486,7 +486,7 @@ TEST_CASE("request head: swap trades every member", "[request]") {
   b.chunked = true;
   b.upgrade = true;
 
-  swap(a, b);
+  std::swap(a, b);
   CHECK(a.method == Method::get);
   CHECK(a.target == "/b");
   CHECK(a.version_minor == 1);
@@ -509,7 +509,7 @@ TEST_CASE("request head: swap trades every member", "[request]") {
   CHECK(b.expect_continue);
   CHECK_FALSE(b.upgrade);
 
-  swap(a, b);  // and back, heap headers meeting inline ones the other way
+  std::swap(a, b);  // and back, heap headers meeting inline ones the other way
   CHECK(a.headers.size() == 10);
   CHECK(b.headers.get("B") == "1");
 }

@@ -83,23 +83,23 @@ TEST_CASE("small vector: copies are independent", "[small_vector]") {
   CHECK(view(c) == "0123456789");
 }
 
-TEST_CASE("small vector: swap, inline or on the heap", "[small_vector]") {
+TEST_CASE("small vector: std::swap, inline or on the heap", "[small_vector]") {
   SmallVector<char, 8> a;
   SmallVector<char, 8> b;
   a.append("abc", 3);
   b.append("0123456789", 10);
-  a.swap(b);
+  std::swap(a, b);
   CHECK(view(a) == "0123456789");
   CHECK(view(b) == "abc");
   SmallVector<char, 8> c;
   c.append("0123456789abcdef", 16);
   const char* a_buffer = a.data();
   const char* c_buffer = c.data();
-  a.swap(c);  // both on the heap: buffers trade
+  std::swap(a, c);  // both on the heap: buffers trade
   CHECK(a.data() == c_buffer);
   CHECK(c.data() == a_buffer);
   CHECK(view(a) == "0123456789abcdef");
-  b.swap(b);
+  std::swap(b, b);
   CHECK(view(b) == "abc");
 }
 

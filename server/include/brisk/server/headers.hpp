@@ -5,9 +5,10 @@
 // All names and values live in one byte arena owned by the Headers, so a
 // request's whole header section costs one buffer, and clear() keeps its
 // capacity for the next request on the connection. The first few fields fit
-// in the object itself: a response's Content-Type costs no allocation. Views returned by get(),
-// operator[] and iteration point into that arena: they stay valid until the
-// Headers is next modified (add, set, remove, clear) or destroyed.
+// in the object itself: a response's Content-Type costs no allocation.
+// Views returned by get(), operator[] and iteration point into that arena:
+// they stay valid until the Headers is next modified (add, set, remove,
+// clear) or destroyed.
 //
 // add() and set() refuse what could split a response: a name that is not an
 // RFC 9110 token, a value holding CR, LF, NUL or another control character
@@ -89,10 +90,6 @@ class Headers {
   // Removes every field named `name`; returns how many there were.
   std::size_t remove(std::string_view name) noexcept;
   void clear() noexcept;
-  void swap(Headers& other) noexcept {
-    arena_.swap(other.arena_);
-    entries_.swap(other.entries_);
-  }
 
  private:
   friend class RequestParser;

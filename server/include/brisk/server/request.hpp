@@ -66,22 +66,6 @@ struct RequestHead {
 
   bool has_body() const noexcept { return chunked || content_length.value_or(0) > 0; }
   void clear() noexcept;
-
-  // Trades buffers member by member (std::swap would move the whole head
-  // three times): how Request::reset takes each head from the parser.
-  // Every member above must be here.
-  friend void swap(RequestHead& a, RequestHead& b) noexcept {
-    std::swap(a.method, b.method);
-    a.target.swap(b.target);
-    std::swap(a.version_major, b.version_major);
-    std::swap(a.version_minor, b.version_minor);
-    a.headers.swap(b.headers);
-    std::swap(a.content_length, b.content_length);
-    std::swap(a.chunked, b.chunked);
-    std::swap(a.keep_alive, b.keep_alive);
-    std::swap(a.expect_continue, b.expect_continue);
-    std::swap(a.upgrade, b.upgrade);
-  }
 };
 
 // The parameters a route pattern captured. Fixed capacity, so matching a

@@ -14,7 +14,6 @@
 #include <cstring>
 #include <new>
 #include <type_traits>
-#include <utility>
 
 namespace brisk::detail {
 
@@ -82,19 +81,6 @@ class SmallVector {
     --size_;
   }
   void clear() noexcept { size_ = 0; }
-
-  // Two heap vectors trade buffers; otherwise the inline elements are copied.
-  void swap(SmallVector& other) noexcept {
-    if (!is_inline() && !other.is_inline()) {
-      std::swap(data_, other.data_);
-      std::swap(size_, other.size_);
-      std::swap(capacity_, other.capacity_);
-      return;
-    }
-    SmallVector held(std::move(other));
-    other = std::move(*this);
-    *this = std::move(held);
-  }
 
  private:
   void grow(std::size_t needed) {
