@@ -1,6 +1,7 @@
 #include <brisk/handlers/demo.hpp>
 #include <brisk/runtime/thread_pool.hpp>
 #include <brisk/server/app.hpp>
+#include <brisk/server/date_cache.hpp>
 
 #include <stdexcept>
 
@@ -65,6 +66,14 @@ App::App(const config::Config& cfg, LogFile* access_log, const std::function<voi
                       [] { return static_cast<double>(ThreadPool::default_pool().queue_depth()); });
   metrics_->add_gauge("brisk_to_thread_running", "Blocking jobs running on to_thread workers.", "",
                       [] { return static_cast<double>(ThreadPool::default_pool().running()); });
+}
+
+ResponseContext App::response_context(bool keep_alive) const noexcept {
+  ResponseContext context;
+  context.date = DateCache::now();
+  context.server = config.server.server_name;
+  context.keep_alive = keep_alive;
+  return context;
 }
 
 }  // namespace brisk::server

@@ -6,7 +6,6 @@
 #include <brisk/runtime/loop.hpp>
 #include <brisk/runtime/timer.hpp>
 #include <brisk/server/app.hpp>
-#include <brisk/server/date_cache.hpp>
 #include <brisk/server/http_error.hpp>
 #include <brisk/server/worker.hpp>
 
@@ -550,12 +549,9 @@ Generator<std::string> Connection::chunks() {
 }
 
 ResponseContext Connection::response_context(bool keep_alive) const noexcept {
-  ResponseContext context;
-  context.date = DateCache::now();
-  context.server = app_.config.server.server_name;
+  ResponseContext context = app_.response_context(keep_alive);
   context.head_request = x_->request.method() == Method::head;
   context.http10 = x_->request.version_minor() == 0;
-  context.keep_alive = keep_alive;
   return context;
 }
 
@@ -633,11 +629,7 @@ Task<int> Connection::send_stream(Response& response, ResponseContext& context, 
 Task<void> Connection::answer_and_close(int status, std::string_view reason) {
   log(LogLevel::warning, peer_ + ": " + std::to_string(status) + " " + std::string(reason) + "; closing");
   Response response = Response::text(status, std::string(reason) + "\n");
-  ResponseContext context;
-  context.date = DateCache::now();
-  context.server = app_.config.server.server_name;
-  context.keep_alive = false;
-  append_response(x_->out, response, context);
+  append_response(x_->out, response, app_.response_context(false));
   worker_.metrics().count_request(app_.router().routes(), status, std::chrono::nanoseconds(0));
   co_await flush();
   co_await linger_close();

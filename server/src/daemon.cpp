@@ -109,14 +109,14 @@ void set_all(std::vector<std::unique_ptr<WorkerThread>>& workers, ThreadEvent* W
 }
 
 // Points every worker's `stopped` at the control loop's event while it lives.
-class StopWatch {
+class StoppedLink {
  public:
-  StopWatch(std::vector<std::unique_ptr<WorkerThread>>& workers, ThreadEvent& stopped) : workers_(workers) {
+  StoppedLink(std::vector<std::unique_ptr<WorkerThread>>& workers, ThreadEvent& stopped) : workers_(workers) {
     point_at(&stopped);
   }
-  ~StopWatch() { point_at(nullptr); }
-  StopWatch(const StopWatch&) = delete;
-  StopWatch& operator=(const StopWatch&) = delete;
+  ~StoppedLink() { point_at(nullptr); }
+  StoppedLink(const StoppedLink&) = delete;
+  StoppedLink& operator=(const StoppedLink&) = delete;
 
  private:
   void point_at(ThreadEvent* event) {
@@ -197,7 +197,7 @@ Task<void> control(App& app, LogFile& error_log, LogFile* access_log,
   Event news;
   std::deque<int> received;
   ThreadEvent stopped;
-  StopWatch watch(workers, stopped);
+  StoppedLink watch(workers, stopped);
   auto signal_news = spawn(
       [](SignalSet& s, std::deque<int>& out, Event& wake) -> Task<void> {
         for (;;) {

@@ -4,7 +4,6 @@
 #include <brisk/runtime/signal.hpp>
 #include <brisk/runtime/spawn.hpp>
 #include <brisk/runtime/timer.hpp>
-#include <brisk/server/date_cache.hpp>
 #include <brisk/server/response.hpp>
 #include <brisk/server/worker.hpp>
 
@@ -124,11 +123,7 @@ Task<void> Worker::refuse(TcpStream stream) {
   std::string busy;
   {
     Response response = Response::text(503, "too many connections\n").with_header("Retry-After", "1");
-    ResponseContext context;
-    context.date = DateCache::now();
-    context.server = app_.config.server.server_name;
-    context.keep_alive = false;
-    append_response(busy, response, context);
+    append_response(busy, response, app_.response_context(false));
   }
   try {
     co_await stream.write(busy);

@@ -8,6 +8,7 @@
 #include <brisk/server/log_file.hpp>
 #include <brisk/server/metrics.hpp>
 #include <brisk/server/parser.hpp>
+#include <brisk/server/response.hpp>
 #include <brisk/server/route_slots.hpp>
 #include <brisk/server/router.hpp>
 
@@ -32,6 +33,9 @@ class App {
   Metrics& metrics() const noexcept { return *metrics_; }
   LogFile* access_log() const noexcept { return access_log_; }
   const ParserLimits& parser_limits() const noexcept { return parser_limits_; }
+  // What every response of this server carries: this second's Date (the
+  // calling thread's DateCache) and the configured Server name.
+  ResponseContext response_context(bool keep_alive) const noexcept;
   // The slots of a route with a ConcurrencyLimit, shared by every worker.
   RouteSlots& slots(std::size_t route) const noexcept { return *slots_[route]; }
 
