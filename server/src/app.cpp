@@ -3,6 +3,7 @@
 #include <brisk/server/app.hpp>
 #include <brisk/server/date_cache.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace brisk::server {
@@ -54,6 +55,13 @@ App::App(const config::Config& cfg, LogFile* access_log, const std::function<voi
     }
   }
   router_.freeze();
+  // The parser turns away at the head a Content-Length no route would take;
+  // the connection then applies the matched route's own limit (body_limit()).
+  for (std::size_t i = 0; i < router_.routes(); ++i) {
+    if (const auto& route_limit = router_.route(i).options.max_body_bytes) {
+      parser_limits_.max_body_bytes = std::max(parser_limits_.max_body_bytes, *route_limit);
+    }
+  }
 
   std::vector<Metrics::RouteLabel> labels;
   for (std::size_t i = 0; i < router_.routes(); ++i) {
@@ -66,6 +74,13 @@ App::App(const config::Config& cfg, LogFile* access_log, const std::function<voi
                       [] { return static_cast<double>(ThreadPool::default_pool().queue_depth()); });
   metrics_->add_gauge("brisk_to_thread_running", "Blocking jobs running on to_thread workers.", "",
                       [] { return static_cast<double>(ThreadPool::default_pool().running()); });
+}
+
+std::uint64_t App::body_limit(const Route* route) const noexcept {
+  if (route != nullptr && route->options.max_body_bytes) {
+    return *route->options.max_body_bytes;
+  }
+  return config.limits.max_body_bytes;
 }
 
 ResponseContext App::response_context(bool keep_alive) const noexcept {

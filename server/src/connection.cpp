@@ -334,8 +334,8 @@ Task<bool> Connection::serve_request() {
   x_->request.set_params(match.params);
   const Route* route = match.route;
 
-  if (route != nullptr && route->options.max_body_bytes && !x_->parser.set_body_limit(*route->options.max_body_bytes)) {
-    co_await answer_and_close(413, "request body larger than this route accepts");
+  if (!x_->parser.set_body_limit(app_.body_limit(route))) {
+    co_await answer_and_close(413, "Content-Length over the body limit");
     co_return false;
   }
   body_done_ = false;

@@ -459,3 +459,50 @@ TEST_CASE("a client that half-closes after its request still gets the whole resp
         REQUIRE(all.size() - body - 4 == big.size());
       });
 }
+
+TEST_CASE("a route's max_body_bytes raises or lowers the body limit, for Content-Length and chunked bodies",
+          "[connection][limits]") {
+  with_server(
+      [](Router& r) {
+        auto size = [](Request& req) -> Task<Response> { co_return Response::text(std::to_string(req.body().size())); };
+        r.post("/upload", size, {.max_body_bytes = 4096});
+        r.post("/note", size, {.max_body_bytes = 10});
+        r.post("/plain", size);
+      },
+      [](Worker& w) -> Task<void> {
+        auto post = [](Worker& worker, std::string target, std::string framing, std::string body) -> Task<Reply> {
+          TcpStream c = co_await connect(worker);
+          std::string buffer;
+          co_await c.write("POST " + target + " HTTP/1.1\r\nHost: t\r\n" + framing + "\r\n" + body);
+          co_return co_await read_reply(c, buffer);
+        };
+        auto length = [](std::size_t n) { return "Content-Length: " + std::to_string(n) + "\r\n"; };
+        const std::string chunked = "Transfer-Encoding: chunked\r\n";
+        const std::string kib3(3000, 'x');
+        // Over the server's limit (1 KiB here), under /upload's.
+        Reply upload = co_await post(w, "/upload", length(kib3.size()), kib3);
+        Reply upload_chunked = co_await post(w, "/upload", chunked, "bb8\r\n" + kib3 + "\r\n0\r\n\r\n");
+        Reply plain = co_await post(w, "/plain", length(kib3.size()), kib3);
+        Reply plain_chunked = co_await post(w, "/plain", chunked, "bb8\r\n" + kib3 + "\r\n0\r\n\r\n");
+        // Over /upload's own limit.
+        Reply upload_over = co_await post(w, "/upload", length(4097), std::string(4097, 'x'));
+        // Under the server's limit, over /note's.
+        Reply note = co_await post(w, "/note", length(11), "hello world");
+        Reply note_chunked = co_await post(w, "/note", chunked, "b\r\nhello world\r\n0\r\n\r\n");
+        Reply note_fits = co_await post(w, "/note", length(10), "hello worl");
+        // A body for no route has the server's limit.
+        Reply nowhere = co_await post(w, "/nowhere", length(kib3.size()), kib3);
+        REQUIRE(upload.status == 200);
+        REQUIRE(upload.body == "3000");
+        REQUIRE(upload_chunked.status == 200);
+        REQUIRE(upload_chunked.body == "3000");
+        REQUIRE(plain.status == 413);
+        REQUIRE(plain_chunked.status == 413);
+        REQUIRE(upload_over.status == 413);
+        REQUIRE(note.status == 413);
+        REQUIRE(note_chunked.status == 413);
+        REQUIRE(note_fits.status == 200);
+        REQUIRE(nowhere.status == 413);
+      },
+      [](brisk::config::Config& c) { c.limits.max_body_bytes = 1024; });
+}

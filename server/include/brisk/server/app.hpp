@@ -32,7 +32,12 @@ class App {
   const Router& router() const noexcept { return router_; }
   Metrics& metrics() const noexcept { return *metrics_; }
   LogFile* access_log() const noexcept { return access_log_; }
+  // Its max_body_bytes is the largest any route accepts: the precise limit
+  // of a request is body_limit() of the route it matched.
   const ParserLimits& parser_limits() const noexcept { return parser_limits_; }
+  // A request body's limit: the route's max_body_bytes, else [limits]
+  // max_body_bytes (also for a request that matched no route).
+  std::uint64_t body_limit(const Route* route) const noexcept;
   // What every response of this server carries: this second's Date (the
   // calling thread's DateCache) and the configured Server name.
   ResponseContext response_context(bool keep_alive) const noexcept;
