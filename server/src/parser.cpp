@@ -387,6 +387,22 @@ int RequestParser::on_header_field_complete(llhttp_t* p) {
   return 0;
 }
 
+void RequestParser::end_field(Headers& fields) {
+  auto& arena = fields.arena_;
+  // OWS around the value is not part of it (llhttp strips the leading OWS).
+  while (arena.size() > value_start_ && is_ows(static_cast<unsigned char>(arena.back()))) {
+    arena.pop_back();
+  }
+  std::size_t value_start = value_start_;
+  while (value_start < arena.size() && is_ows(static_cast<unsigned char>(arena[value_start]))) {
+    ++value_start;
+  }
+  fields.entries_.push_back({static_cast<std::uint32_t>(field_start_),
+                             static_cast<std::uint32_t>(value_start_ - field_start_),
+                             static_cast<std::uint32_t>(value_start),
+                             static_cast<std::uint32_t>(arena.size() - value_start)});
+}
+
 int RequestParser::on_header_value(llhttp_t* p, const char* at, std::size_t n) {
   self_of(p)->head_->headers.arena_.append(at, n);
   return 0;
@@ -395,20 +411,8 @@ int RequestParser::on_header_value(llhttp_t* p, const char* at, std::size_t n) {
 int RequestParser::on_header_value_complete(llhttp_t* p) {
   RequestParser& self = *self_of(p);
   Headers& headers = self.head_->headers;
-  auto& arena = headers.arena_;
-  // OWS around the value is not part of it (llhttp strips the leading OWS).
-  while (arena.size() > self.value_start_ && is_ows(static_cast<unsigned char>(arena.back()))) {
-    arena.pop_back();
-  }
-  std::size_t value_start = self.value_start_;
-  while (value_start < arena.size() && is_ows(static_cast<unsigned char>(arena[value_start]))) {
-    ++value_start;
-  }
-  headers.entries_.push_back({static_cast<std::uint32_t>(self.field_start_),
-                              static_cast<std::uint32_t>(self.value_start_ - self.field_start_),
-                              static_cast<std::uint32_t>(value_start),
-                              static_cast<std::uint32_t>(arena.size() - value_start)});
-  std::string_view value = headers.bytes().substr(value_start);
+  self.end_field(headers);
+  std::string_view value = headers[headers.size() - 1].value;
   switch (self.field_) {
     case Field::host:
       ++self.hosts_;
@@ -422,7 +426,7 @@ int RequestParser::on_header_value_complete(llhttp_t* p) {
     case Field::other:
       break;
   }
-  self.field_start_ = arena.size();
+  self.field_start_ = headers.arena_.size();
   return 0;
 }
 
@@ -703,6 +707,8 @@ ParseStep RequestParser::parse_chunked_body(std::string_view data) {
         if (c == '\r') {
           chunk_ = Chunk::final_lf;
         } else if (is_tchar(c)) {
+          field_start_ = head_->trailers.arena_.size();
+          head_->trailers.arena_.push_back(static_cast<char>(c));
           chunk_ = Chunk::trailer_name;
         } else {
           error = is_ows(c) ? "obs-fold in the trailer section" : "invalid trailer field name";
@@ -710,22 +716,29 @@ ParseStep RequestParser::parse_chunked_body(std::string_view data) {
         break;
       case Chunk::trailer_name:
         if (c == ':') {
+          value_start_ = head_->trailers.arena_.size();
           chunk_ = Chunk::trailer_value;
-        } else if (!is_tchar(c)) {
+        } else if (is_tchar(c)) {
+          head_->trailers.arena_.push_back(static_cast<char>(c));
+        } else {
           error = "invalid trailer field name";
         }
         break;
       case Chunk::trailer_value:
         if (c == '\r') {
           chunk_ = Chunk::trailer_lf;
-        } else if (!is_field_byte(c)) {
+        } else if (is_field_byte(c)) {
+          head_->trailers.arena_.push_back(static_cast<char>(c));
+        } else {
           error = "invalid character in a trailer field";
         }
         break;
       case Chunk::trailer_lf:
         if (c != '\n') {
           error = "bare CR in the trailer section";
+          break;
         }
+        end_field(head_->trailers);
         chunk_ = Chunk::trailer_start;
         break;
       case Chunk::final_lf:

@@ -49,6 +49,7 @@ void RequestHead::clear() noexcept {
   version_major = 1;
   version_minor = 1;
   headers.clear();
+  trailers.clear();
   content_length.reset();
   chunked = false;
   keep_alive = true;

@@ -506,3 +506,45 @@ TEST_CASE("a route's max_body_bytes raises or lowers the body limit, for Content
       },
       [](brisk::config::Config& c) { c.limits.max_body_bytes = 1024; });
 }
+
+TEST_CASE("a handler sees a chunked body's trailers, buffered or streamed, and the next request has none",
+          "[connection]") {
+  auto trailers_of = [](const Request& req) {
+    std::string out;
+    for (const auto& field : req.trailers()) {
+      out.append(field.name).append("=").append(field.value).append(";");
+    }
+    return out;
+  };
+  with_server(
+      [&trailers_of](Router& r) {
+        r.post("/buffered", [trailers_of](Request& req) -> Task<Response> {
+          co_return Response::text(req.body() + "|" + trailers_of(req));
+        });
+        RouteOptions streamed;
+        streamed.body = BodyMode::streamed;
+        r.post("/streamed", [trailers_of](Request& req) -> Task<Response> {
+          std::string all;
+          auto body = req.body_chunks();
+          while (auto piece = co_await body.next()) {
+            all += *piece;
+          }
+          co_return Response::text(all + "|" + trailers_of(req));
+        }, streamed);
+      },
+      [](Worker& w) -> Task<void> {
+        TcpStream c = co_await connect(w);
+        std::string buffer;
+        const std::string chunked = "Transfer-Encoding: chunked\r\n\r\n";
+        co_await c.write("POST /buffered HTTP/1.1\r\nHost: t\r\n" + chunked +
+                         "5\r\nhello\r\n0\r\nX-Sum: 5 \r\nX-Note:\tdone\r\n\r\n");
+        Reply buffered = co_await read_reply(c, buffer);
+        co_await c.write("POST /streamed HTTP/1.1\r\nHost: t\r\n" + chunked + "3\r\nabc\r\n0\r\nX-Sum: 3\r\n\r\n");
+        Reply streamed = co_await read_reply(c, buffer);
+        co_await c.write("POST /buffered HTTP/1.1\r\nHost: t\r\n" + chunked + "2\r\nhi\r\n0\r\n\r\n");
+        Reply plain = co_await read_reply(c, buffer);
+        REQUIRE(buffered.body == "hello|X-Sum=5;X-Note=done;");
+        REQUIRE(streamed.body == "abc|X-Sum=3;");
+        REQUIRE(plain.body == "hi|");
+      });
+}

@@ -78,6 +78,7 @@ Outcome drive(std::string_view wire, std::size_t piece = std::string_view::npos,
         break;
       case ParseEvent::message_complete:
         buf.erase(0, step.consumed);
+        current.head.trailers = parser.head().trailers;
         out.messages.push_back(current);
         out.head_pending = false;
         current = {};
@@ -326,9 +327,27 @@ TEST_CASE("parser: a chunked body with extensions and trailers", "[parser]") {
   CHECK_FALSE(m.head.content_length.has_value());
   CHECK(m.head.has_body());
   CHECK(m.body == "hello world!0123456789");
-  // Trailers are checked and discarded: the head has only its own fields.
+  // Trailers are kept apart from the header fields, OWS around values trimmed.
   CHECK(m.head.headers.size() == 2);
   CHECK_FALSE(m.head.headers.contains("X-Sum"));
+  REQUIRE(m.head.trailers.size() == 2);
+  CHECK(m.head.trailers[0].name == "Trailer-One");
+  CHECK(m.head.trailers[0].value == "1");
+  CHECK(m.head.trailers.get("x-sum") == "abc def");
+}
+
+TEST_CASE("parser: trailers split at every point, and a next message starts without them", "[parser]") {
+  const std::string wire = chunked("3\r\nabc\r\n0\r\nX-Sum:\t 9 \t\r\nEmpty:\r\n\r\n") + chunked("0\r\n\r\n");
+  for (std::size_t piece : {std::size_t{1}, std::size_t{2}, std::size_t{7}, wire.size()}) {
+    Outcome out = drive(wire, piece);
+    REQUIRE(out.status == 0);
+    REQUIRE(out.messages.size() == 2);
+    const brisk::server::Headers& t = out.messages[0].head.trailers;
+    REQUIRE(t.size() == 2);
+    CHECK(t.get("X-Sum") == "9");
+    CHECK(t.get("Empty") == "");
+    CHECK(out.messages[1].head.trailers.empty());
+  }
 }
 
 TEST_CASE("parser: a chunked body split at every point, and byte by byte", "[parser]") {

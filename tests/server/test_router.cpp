@@ -485,6 +485,7 @@ TEST_CASE("request head: std::swap trades every member, inline or on the heap", 
   b.headers.add("B", "1");
   b.chunked = true;
   b.upgrade = true;
+  b.trailers.add("X-Sum", "7");
 
   std::swap(a, b);
   CHECK(a.method == Method::get);
@@ -497,6 +498,7 @@ TEST_CASE("request head: std::swap trades every member, inline or on the heap", 
   CHECK(a.keep_alive);
   CHECK_FALSE(a.expect_continue);
   CHECK(a.upgrade);
+  CHECK(a.trailers.get("x-sum") == "7");
 
   CHECK(b.method == Method::post);
   CHECK(b.target == "/a-target-too-long-for-the-small-string-buffer");
@@ -508,6 +510,7 @@ TEST_CASE("request head: std::swap trades every member, inline or on the heap", 
   CHECK_FALSE(b.keep_alive);
   CHECK(b.expect_continue);
   CHECK_FALSE(b.upgrade);
+  CHECK(b.trailers.empty());
 
   std::swap(a, b);  // and back, heap headers meeting inline ones the other way
   CHECK(a.headers.size() == 10);

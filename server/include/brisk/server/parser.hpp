@@ -93,9 +93,11 @@
 //                                               more than the limit
 //   trailer section over max_header_bytes       parser: 431
 //
-// Trailers are checked like header fields and then discarded: nothing in a
-// trailer changes how a request is handled. Chunk extensions are checked and
-// discarded.
+// Trailers are checked like header fields and kept in the head's `trailers`,
+// apart from its header fields: nothing in a trailer changes how a request
+// is handled. They go into the head being filled at message_complete (a
+// caller that swapped the head out at head_complete finds them in head()).
+// Chunk extensions are checked and discarded.
 
 #include <brisk/server/request.hpp>
 
@@ -168,6 +170,9 @@ class RequestParser {
   static int on_header_field_complete(llhttp_t* p);
   static int on_header_value(llhttp_t* p, const char* at, std::size_t n);
   static int on_header_value_complete(llhttp_t* p);
+  // Ends the field whose name starts at field_start_ and value at
+  // value_start_ in `fields`' arena: trims OWS around the value, records it.
+  void end_field(Headers& fields);
   static int on_headers_complete(llhttp_t* p);
 
   int fail(int status, std::string_view reason) noexcept;
@@ -197,7 +202,7 @@ class RequestParser {
   char last_ = 0;          // the last head byte scanned, for a CRLF split across reads
   std::uint8_t protocol_matched_ = 0;
   bool version_seen_ = false;  // llhttp read "HTTP/x.y" (not so for "GET /")
-  std::size_t field_start_ = 0;  // arena offset of the field being read
+  std::size_t field_start_ = 0;  // arena offset of the field being read (head or trailers)
   std::size_t value_start_ = 0;
   Field field_ = Field::other;
   unsigned hosts_ = 0;

@@ -63,6 +63,10 @@ struct RequestHead {
   // 101 and take the connection over; if it does not, the connection goes on
   // as HTTP/1.1 (the parser keeps parsing requests).
   bool upgrade = false;
+  // The trailer section of a chunked body, complete at the parser's
+  // message_complete; kept apart from `headers` (RFC 9110 6.5.1: nothing in
+  // it changes how the request is handled).
+  Headers trailers;
 
   bool has_body() const noexcept { return chunked || content_length.value_or(0) > 0; }
   void clear() noexcept;
@@ -130,6 +134,10 @@ class Request {
 
   const Headers& headers() const noexcept { return head_.headers; }
   Headers& headers() noexcept { return head_.headers; }
+  // A chunked body's trailer fields: complete once the body has been read
+  // (a buffered body before the handler runs, a streamed one when its
+  // generator ends); empty for other bodies.
+  const Headers& trailers() const noexcept { return head_.trailers; }
   std::optional<std::string_view> header(std::string_view name) const noexcept { return head_.headers.get(name); }
   const RequestHead& head() const noexcept { return head_; }
   RequestHead& head() noexcept { return head_; }
