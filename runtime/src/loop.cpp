@@ -191,6 +191,14 @@ void Loop::run_until_done(const TaskState& task) {
   }
 }
 
+void Loop::at_shutdown(std::function<void()> close) {
+  if (closing_handles_) {
+    close();  // too late to queue: the handles are being closed now
+    return;
+  }
+  at_shutdown_.push_back(std::move(close));
+}
+
 void Loop::shutdown() {
   tasks_.for_each([](TaskState& t) { t.cancel(); });
   int stuck = 0;
@@ -213,6 +221,10 @@ void Loop::shutdown() {
     tasks_.for_each([](TaskState& t) { t.cancel(); });
   }
 
+  closing_handles_ = true;
+  for (auto& close : std::exchange(at_shutdown_, {})) {
+    close();
+  }
   uv_close(as_handle(&timer_), nullptr);
   uv_close(as_handle(&wakeup_), nullptr);
   if (debug_) {

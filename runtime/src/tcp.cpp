@@ -5,11 +5,14 @@
 
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <memory>
+#include <new>
 #include <utility>
 
 namespace brisk {
@@ -33,6 +36,14 @@ struct TcpStream::State {
 
   std::size_t kept_size() const noexcept { return held ? held->kept.size() : 0; }
   bool reading = false;
+  // Edge-triggered reporting (see track_edge): armed on this socket; whether
+  // a drained read came before (a connection's first request does not pay
+  // the epoll_ctl, one that comes back does); whether FinWatch watches it;
+  // whether the peer's FIN has come (never edge-triggered after it).
+  bool edge = false;
+  bool drained_before = false;
+  bool fin_watched = false;
+  bool peer_fin = false;
   bool owned = true;
   bool closing = false;
   bool closed = false;
@@ -78,6 +89,122 @@ void on_closed(uv_handle_t* h) noexcept {
   }
 }
 
+// libuv registers sockets level-triggered, and level-triggered epoll puts
+// every socket it reports straight back on its ready list, ahead of any that
+// become ready while that batch is being served. Under load, a connection
+// whose request arrives just after a batch was collected then waits behind
+// the whole next batch. Edge-triggered, as nginx registers them, sockets are
+// served in the order their data came (bench/README.md, "p99"). That is
+// safe only while no report can be missed:
+// - A read that fills the buffer goes back to level-triggered: libuv stops
+//   after 32 reads and waits for the next report, which would never come.
+// - A read that comes back short leaves a FIN that arrived with the data
+//   unread, and libuv neither asks for nor passes on EPOLLRDHUP: FinWatch
+//   below watches for it and goes back to level-triggered.
+// - The registration is libuv's own (its watcher's events, the fd as epoll
+//   data, as libuv 1.44 registers them), and any change libuv makes to it is
+//   level-triggered again: `edge` may claim edge-triggered when libuv has
+//   since re-registered (harmless); it says level-triggered while the socket
+//   is edge-triggered only once libuv has a re-registration queued, which it
+//   applies before it next polls (relevelled()).
+void set_edge(TcpStream::State* s, bool edge) noexcept {
+  const uv__io_t& w = s->tcp.io_watcher;
+  epoll_event ev{};
+  ev.events = w.events | (edge ? static_cast<std::uint32_t>(EPOLLET) : 0U);
+  ev.data.fd = w.fd;
+  if (epoll_ctl(uv_backend_fd(s->tcp.loop), EPOLL_CTL_MOD, w.fd, &ev) == 0) {
+    s->edge = edge;
+  }
+}
+
+// A second epoll instance, one per loop and polled by it, in which every
+// edge-triggered socket is registered for EPOLLRDHUP alone: the peer's FIN.
+class FinWatch {
+ public:
+  // Registers `s`; false when it cannot be watched (then it stays
+  // level-triggered).
+  static bool watch(TcpStream::State* s) noexcept {
+    FinWatch* w = of(s->tcp.loop);
+    if (w == nullptr) {
+      return false;
+    }
+    epoll_event ev{};
+    ev.events = EPOLLRDHUP | EPOLLET;
+    ev.data.ptr = s;
+    return epoll_ctl(w->epfd_, EPOLL_CTL_ADD, s->tcp.io_watcher.fd, &ev) == 0;
+  }
+
+  // Before the socket closes: epoll forgets a socket only when its last
+  // reference goes, which a dup() elsewhere would outlive its State.
+  static void unwatch(TcpStream::State* s) noexcept {
+    if (current != nullptr && current->poll_.loop == s->tcp.loop) {
+      epoll_ctl(current->epfd_, EPOLL_CTL_DEL, s->tcp.io_watcher.fd, nullptr);
+    }
+  }
+
+ private:
+  static FinWatch* of(uv_loop_t* loop) noexcept {
+    if (current != nullptr && current->poll_.loop == loop) {
+      return current;
+    }
+    const int epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd < 0) {
+      return nullptr;
+    }
+    auto* w = new (std::nothrow) FinWatch;
+    if (w == nullptr || uv_poll_init(loop, &w->poll_, epfd) != 0) {
+      close(epfd);
+      delete w;
+      return nullptr;
+    }
+    w->epfd_ = epfd;
+    w->poll_.data = w;
+    if (uv_poll_start(&w->poll_, UV_READABLE, &FinWatch::on_ready) != 0) {
+      w->close_later();
+      return nullptr;
+    }
+    uv_unref(as_handle(&w->poll_));  // it never keeps a loop running
+    current = w;
+    Loop::current().at_shutdown([w] {
+      if (current == w) {
+        current = nullptr;
+      }
+      w->close_later();
+    });
+    return w;
+  }
+
+  void close_later() noexcept {
+    uv_close(as_handle(&poll_), [](uv_handle_t* h) {
+      auto* self = static_cast<FinWatch*>(h->data);
+      close(self->epfd_);
+      delete self;
+    });
+  }
+
+  static void on_ready(uv_poll_t* poll, int, int) noexcept {
+    auto* self = static_cast<FinWatch*>(poll->data);
+    epoll_event events[64];
+    int n = 0;
+    do {
+      n = epoll_wait(self->epfd_, events, 64, 0);
+      for (int i = 0; i < n; ++i) {
+        auto* s = static_cast<TcpStream::State*>(events[i].data.ptr);
+        s->peer_fin = true;
+        if (s->edge && !s->closing) {
+          set_edge(s, false);  // libuv polls it again and reads the end
+        }
+      }
+    } while (n == 64);
+  }
+
+  static thread_local FinWatch* current;
+  int epfd_ = -1;
+  uv_poll_t poll_;
+};
+
+thread_local FinWatch* FinWatch::current = nullptr;
+
 // Starts libuv's close; a parked reader is told the stream is gone.
 void begin_close(TcpStream::State* s, bool rst) noexcept {
   if (s->closing) {
@@ -86,6 +213,9 @@ void begin_close(TcpStream::State* s, bool rst) noexcept {
   s->closing = true;
   if (ReadAwaiter* r = std::exchange(s->reader, nullptr)) {
     r->fail(UV_ECANCELED);
+  }
+  if (s->fin_watched) {
+    FinWatch::unwatch(s);
   }
   if (!rst || uv_tcp_close_reset(&s->tcp, &on_closed<TcpStream::State>) != 0) {
     uv_close(as_handle(&s->tcp), &on_closed<TcpStream::State>);
@@ -112,11 +242,44 @@ void on_alloc(uv_handle_t*, std::size_t, uv_buf_t* buf) noexcept {
   *buf = uv_buf_init(read_buffer, read_buffer_size);
 }
 
+void track_edge(TcpStream::State* s, ssize_t nread) noexcept {
+  if (nread <= 0) {
+    return;
+  }
+  const bool drained = static_cast<std::size_t>(nread) < read_buffer_size;
+  const bool arm = drained && std::exchange(s->drained_before, true) && !s->peer_fin;
+  if (arm == s->edge) {
+    return;
+  }
+  const uv__io_t& w = s->tcp.io_watcher;
+  if (arm && (w.events != w.pevents || (w.events & POLLOUT) != 0)) {
+    return;  // libuv is about to re-register, or a write waits for room
+  }
+  if (arm && !s->fin_watched) {
+    s->fin_watched = FinWatch::watch(s);
+    if (!s->fin_watched) {
+      return;
+    }
+  }
+  set_edge(s, arm);
+}
+
+// After a call that may change libuv's interest in the socket: a change it
+// has queued will register the socket level-triggered again, before any
+// further report (a stop that cancels it leaves the watcher's events at 0,
+// so the next start registers afresh).
+void relevelled(TcpStream::State* s) noexcept {
+  if (s->tcp.io_watcher.events != s->tcp.io_watcher.pevents) {
+    s->edge = false;
+  }
+}
+
 void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
   auto* s = state_of<TcpStream::State>(as_handle(stream));
   if (nread == 0) {
     return;  // EAGAIN: nothing was read
   }
+  track_edge(s, nread);
   if (ReadAwaiter* r = std::exchange(s->reader, nullptr)) {
     r->complete(nread, buf->base);
   } else if (nread > 0) {
@@ -144,6 +307,7 @@ void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
 void start_reading(TcpStream::State* s) noexcept {
   if (!s->reading && !s->closing && s->ended == 0) {
     s->reading = uv_read_start(as_stream(&s->tcp), &on_alloc, &on_read) == 0;
+    relevelled(s);
   }
 }
 
@@ -235,6 +399,14 @@ void TcpStream::set_nodelay(bool on) noexcept {
 
 std::size_t TcpStream::write_queue_size() const noexcept { return s_ != nullptr ? s_->tcp.write_queue_size : 0; }
 
+int TcpStream::fileno() const noexcept {
+  uv_os_fd_t fd = -1;
+  if (s_ == nullptr || s_->closing || uv_fileno(as_handle(&s_->tcp), &fd) != 0) {
+    return -1;
+  }
+  return fd;
+}
+
 std::string TcpStream::peer_address() const {
   sockaddr_storage ss{};
   int len = sizeof ss;
@@ -293,6 +465,7 @@ bool ReadAwaiter::await_suspend(std::coroutine_handle<> h) {
       return true;
     }
     s_->reading = true;
+    relevelled(s_);
   }
   if (s_->held && s_->held->kept.empty()) {
     s_->held.reset();  // an idle stream holds no buffer
@@ -367,6 +540,7 @@ bool WriteAwaiter::await_suspend(std::coroutine_handle<> h) {
   uv_buf_t buf = uv_buf_init(const_cast<char*>(data_.data()), static_cast<unsigned>(data_.size()));
   req_.data = this;
   int rc = uv_write(&req_, as_stream(&s_->tcp), &buf, 1, &WriteAwaiter::on_written);
+  relevelled(s_);
   if (rc < 0) {
     status_ = rc;
     wake();
@@ -419,6 +593,8 @@ bool ShutdownAwaiter::await_suspend(std::coroutine_handle<> h) {
   if (rc < 0) {
     status_ = rc;
     wake();
+  } else {
+    relevelled(s_);
   }
   return true;
 }

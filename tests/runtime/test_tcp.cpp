@@ -1,4 +1,5 @@
 #include <brisk/runtime/errors.hpp>
+#include <brisk/runtime/loop.hpp>
 #include <brisk/runtime/run.hpp>
 #include <brisk/runtime/spawn.hpp>
 #include <brisk/runtime/tcp.hpp>
@@ -8,8 +9,20 @@
 
 #include "support.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
+#include <fstream>
+#include <functional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,6 +33,7 @@ using brisk::Task;
 using brisk::TcpListener;
 using brisk::TcpStream;
 using brisk::test::accept_one;
+using brisk::test::ends_cancelled;
 
 namespace {
 
@@ -39,6 +53,18 @@ Task<void> echo_server(TcpListener* listener, std::vector<JoinHandle<void>>* con
     TcpStream s = co_await listener->accept();
     connections->push_back(brisk::spawn(echo_connection(std::move(s))));
   }
+}
+
+// A handler's stand-in: sleeps with a hang-up watch on `s`; true when the
+// peer's leaving cancelled it.
+Task<bool> busy_while_watched(TcpStream* s) {
+  s->watch_hangup(brisk::current_task());
+  try {
+    co_await brisk::sleep(10s);
+  } catch (const brisk::CancelledError&) {
+    co_return s->hung_up();
+  }
+  co_return false;
 }
 
 std::string payload_for(int i) {
@@ -240,21 +266,242 @@ TEST_CASE("a hang-up watch cancels the task when the peer closes, and keeps earl
     REQUIRE(got == "early");
 
     // The peer going away while the watched task sleeps cancels that task.
-    auto busy = [](TcpStream* s) -> Task<bool> {
-      s->watch_hangup(brisk::current_task());
-      try {
-        co_await brisk::sleep(5s);
-      } catch (const brisk::CancelledError&) {
-        co_return s->hung_up();
-      }
-      co_return false;
-    };
-    auto handler = brisk::spawn(busy(&server));
+    auto handler = brisk::spawn(busy_while_watched(&server));
     co_await brisk::sleep(5ms);
     client.close();
     bool cancelled_by_hangup = co_await handler;
     REQUIRE(cancelled_by_hangup);
     std::string_view after = co_await server.read();
     REQUIRE(after.empty());
+  }());
+}
+
+namespace {
+
+// Whether this loop's epoll instance watches `fd` edge-triggered, read from
+// /proc/self/fdinfo of the epoll descriptor ("tfd: 12 events: 80000019 ...").
+bool edge_triggered(int fd) {
+  const int epfd = uv_backend_fd(brisk::Loop::current().uv());
+  std::ifstream info("/proc/self/fdinfo/" + std::to_string(epfd));
+  std::string line;
+  while (std::getline(info, line)) {
+    std::istringstream fields(line);
+    std::string tfd_key, events_key, events;
+    int tfd = -1;
+    if (fields >> tfd_key >> tfd >> events_key >> events && tfd_key == "tfd:" && tfd == fd) {
+      return (std::stoul(events, nullptr, 16) & EPOLLET) != 0;
+    }
+  }
+  return false;
+}
+
+// A client on a plain blocking socket, so that the test decides exactly what
+// reaches the server before the loop next polls.
+int raw_connect(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+  return fd;
+}
+
+void raw_send(int fd, std::string_view bytes) {
+  REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
+}
+
+// What a server-side reader that always comes straight back to read() got,
+// as a keep-alive connection's request loop reads.
+struct Received {
+  std::string bytes;
+  bool ended = false;
+};
+
+Task<void> collect(TcpStream* s, Received* r) {
+  for (;;) {
+    std::string_view data = co_await s->read();
+    if (data.empty()) {
+      r->ended = true;
+      co_return;
+    }
+    r->bytes.append(data);
+  }
+}
+
+// Polls `done` every millisecond for up to `limit`.
+Task<bool> eventually(std::function<bool()> done, std::chrono::milliseconds limit = 3000ms) {
+  for (auto waited = 0ms; waited < limit; waited += 1ms) {
+    if (done()) {
+      co_return true;
+    }
+    co_await brisk::sleep(1ms);
+  }
+  co_return done();
+}
+
+// A server stream on `listener` with a raw client, switched to edge-triggered
+// by two short requests read by `got`'s collector.
+struct ArmedStream {
+  int client = -1;
+  TcpStream server;
+  Received got;
+  JoinHandle<void> reader;
+};
+
+Task<bool> arm(TcpListener* listener, ArmedStream* a) {
+  auto pending = brisk::spawn(accept_one(listener));
+  a->client = raw_connect(listener->port());
+  a->server = co_await std::move(pending);
+  a->reader = brisk::spawn(collect(&a->server, &a->got));
+  raw_send(a->client, "one");
+  bool first = co_await eventually([a] { return a->got.bytes == "one"; });
+  bool level_after_first = !edge_triggered(a->server.fileno());
+  raw_send(a->client, "two");
+  bool second = co_await eventually([a] { return a->got.bytes == "onetwo"; });
+  co_return first && level_after_first && second && edge_triggered(a->server.fileno());
+}
+
+// Ends the collector, done or not (a test that failed must not hang).
+Task<void> stop(ArmedStream& a) {
+  a.reader.cancel();
+  co_await ends_cancelled(a.reader);
+  ::close(a.client);
+}
+
+}  // namespace
+
+// Level-triggered epoll puts each socket it reports straight back on its
+// ready list; runtime/src/tcp.cpp switches keep-alive sockets to
+// edge-triggered, which must never miss a report.
+TEST_CASE("edge-triggered reads: a FIN that arrives with the last bytes still ends the stream", "[tcp][edge]") {
+  brisk::run([]() -> Task<void> {
+    auto listener = TcpListener::bind("127.0.0.1", 0);
+    ArmedStream a;
+    bool armed = co_await arm(&listener, &a);
+    raw_send(a.client, "three");
+    ::shutdown(a.client, SHUT_WR);  // both queued before the loop polls again
+    bool ended = co_await eventually([&a] { return a.got.ended; });
+    co_await stop(a);
+    REQUIRE(armed);
+    REQUIRE(a.got.bytes == "onetwothree");
+    REQUIRE(ended);
+  }());
+}
+
+TEST_CASE("edge-triggered reads: a FIN with the last bytes cancels a hang-up-watched task", "[tcp][edge][hangup]") {
+  brisk::run([]() -> Task<void> {
+    auto listener = TcpListener::bind("127.0.0.1", 0);
+    auto pending = brisk::spawn(accept_one(&listener));
+    const int client = raw_connect(listener.port());
+    TcpStream server = co_await std::move(pending);
+    // As a handler runs: nobody reads, the stream watches for a hang-up and
+    // keeps what arrives. Two short reads switch it to edge-triggered.
+    auto handler = brisk::spawn(busy_while_watched(&server));
+    raw_send(client, "x");
+    co_await brisk::sleep(20ms);
+    raw_send(client, "y");
+    const int fd = server.fileno();
+    bool armed = co_await eventually([fd] { return edge_triggered(fd); });
+    raw_send(client, "z");
+    ::shutdown(client, SHUT_WR);
+    bool ended = co_await eventually([&handler] { return handler.done(); });
+    if (!ended) {
+      handler.cancel();
+    }
+    bool by_hangup = co_await handler;
+    ::close(client);
+    REQUIRE(armed);
+    REQUIRE(ended);
+    REQUIRE(by_hangup);
+  }());
+}
+
+TEST_CASE("edge-triggered reads: more queued than libuv reads in one report is all read", "[tcp][edge]") {
+  brisk::run([]() -> Task<void> {
+    auto listener = TcpListener::bind("127.0.0.1", 0);
+    ArmedStream a;
+    bool armed = co_await arm(&listener, &a);
+    // libuv reads at most 32 times its 64 KiB buffer per report. Room for
+    // more than that (SO_RCVBUFFORCE, as root, passes net.core.rmem_max),
+    // then bursts while the loop does not poll, and nothing after them.
+    const int rcvbuf = 8 << 20;
+    const bool forced = setsockopt(a.server.fileno(), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) == 0;
+    if (!forced) {
+      setsockopt(a.server.fileno(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    }
+    constexpr int past_libuv_limit = 32 * 64 * 1024 + 64 * 1024;
+    const std::string chunk(256 * 1024, 'b');
+    std::size_t sent = 0;
+    int queued = 0;
+    while (queued < past_libuv_limit) {
+      const ssize_t n = ::send(a.client, chunk.data(), chunk.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n <= 0) {
+        break;  // the receive window is full
+      }
+      sent += static_cast<std::size_t>(n);
+      ioctl(a.server.fileno(), FIONREAD, &queued);
+    }
+    if (forced) {
+      REQUIRE(queued >= past_libuv_limit);
+    } else if (queued < past_libuv_limit) {
+      WARN("only " << queued << " bytes queued at once (SO_RCVBUFFORCE refused): libuv's 32-read limit was not reached");
+    }
+    const std::size_t expected = 6 + sent;
+    bool all = co_await eventually([&a, expected] { return a.got.bytes.size() == expected; });
+    co_await stop(a);
+    REQUIRE(armed);
+    REQUIRE(all);
+  }());
+}
+
+TEST_CASE("edge-triggered reads: a write that waits for room, and reading on meanwhile", "[tcp][edge]") {
+  brisk::run([]() -> Task<void> {
+    auto listener = TcpListener::bind("127.0.0.1", 0);
+    ArmedStream a;
+    bool armed = co_await arm(&listener, &a);
+    // 16 MiB do not fit in the socket buffers: libuv waits for room, which
+    // registers the socket level-triggered again.
+    const std::string reply(16 << 20, 'r');
+    auto writer = brisk::spawn([](TcpStream* s, const std::string* bytes) -> Task<void> {
+      co_await s->write(*bytes);
+    }(&a.server, &reply));
+    const int fd = a.server.fileno();
+    bool level_while_writing = co_await eventually([fd] { return !edge_triggered(fd); });
+    raw_send(a.client, "three");
+    bool read_meanwhile = co_await eventually([&a] { return a.got.bytes == "onetwothree"; });
+    bool still_level = !edge_triggered(a.server.fileno());  // no switch while the write waits
+    std::size_t drained = 0;
+    std::string buf(1 << 20, '\0');
+    for (auto waited = 0ms; drained < reply.size() && waited < 10s;) {
+      const ssize_t n = ::recv(a.client, buf.data(), buf.size(), MSG_DONTWAIT);
+      if (n > 0) {
+        drained += static_cast<std::size_t>(n);
+      } else if (n == 0 || errno != EAGAIN) {
+        break;
+      } else {
+        co_await brisk::sleep(1ms);  // the loop writes more meanwhile
+        waited += 1ms;
+      }
+    }
+    if (drained < reply.size()) {
+      a.server.close();  // a write that cannot finish must not hang the run
+    }
+    try {
+      co_await writer;
+    } catch (const brisk::UvError&) {
+    }
+    // The write done, the next short request switches it back.
+    raw_send(a.client, "four");
+    bool read_after = co_await eventually([&a] { return a.got.bytes == "onetwothreefour"; });
+    bool edge_again = edge_triggered(a.server.fileno());
+    co_await stop(a);
+    REQUIRE(armed);
+    REQUIRE(level_while_writing);
+    REQUIRE(read_meanwhile);
+    REQUIRE(still_level);
+    REQUIRE(drained == reply.size());
+    REQUIRE(read_after);
+    REQUIRE(edge_again);
   }());
 }

@@ -72,6 +72,10 @@ class Loop {
   void run_until_done(const TaskState& task);
   // Cancels every live task, runs until all have finished, closes handles.
   void shutdown();
+  // Runs `close` during shutdown(), once the tasks have finished and before
+  // the loop's own handles close: for what a module keeps per loop (a handle
+  // of its own, say), which `close` must start closing.
+  void at_shutdown(std::function<void()> close);
 
   TaskState* current_task() const noexcept { return current_; }
   detail::IntrusiveList<TaskState>& tasks() noexcept { return tasks_; }
@@ -108,8 +112,10 @@ class Loop {
   bool timer_armed_ = false;
   bool debug_ = false;
   bool closed_ = false;
+  bool closing_handles_ = false;  // shutdown() ran the at_shutdown closers
   bool in_uv_run_ = false;
 
+  std::vector<std::function<void()>> at_shutdown_;
   std::vector<Ready> ready_;
   std::vector<Ready> running_;
   detail::TimerHeap timers_;

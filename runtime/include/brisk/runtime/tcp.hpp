@@ -77,6 +77,9 @@ class TcpStream {
   void set_nodelay(bool on) noexcept;
   // Bytes accepted by write() but not yet taken by the kernel.
   std::size_t write_queue_size() const noexcept;
+  // The socket's descriptor, -1 once closed: for socket options brisk does
+  // not wrap, and for diagnostics.
+  int fileno() const noexcept;
   std::string peer_address() const;
   std::string local_address() const;
 
