@@ -304,6 +304,21 @@ void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
   }
 }
 
+// Writes what the socket takes now, unless that would overtake queued
+// writes. 0 or a libuv error; `data` keeps what is left to send.
+int write_what_fits(TcpStream::State* s, std::string_view& data) noexcept {
+  if (data.empty() || s->tcp.write_queue_size != 0) {
+    return 0;
+  }
+  uv_buf_t buf = uv_buf_init(const_cast<char*>(data.data()), static_cast<unsigned>(data.size()));
+  int n = uv_try_write(as_stream(&s->tcp), &buf, 1);
+  if (n < 0) {
+    return n == UV_EAGAIN ? 0 : n;
+  }
+  data.remove_prefix(static_cast<std::size_t>(n));
+  return 0;
+}
+
 void start_reading(TcpStream::State* s) noexcept {
   if (!s->reading && !s->closing && s->ended == 0) {
     s->reading = uv_read_start(as_stream(&s->tcp), &on_alloc, &on_read) == 0;
@@ -512,25 +527,10 @@ bool WriteAwaiter::await_ready() {
     status_ = UV_EPIPE;
     return true;
   }
-  if (data_.empty()) {
-    return true;
-  }
   // Most writes fit in the socket buffer: try first and skip the request
-  // machinery, but only when nothing queued would be overtaken.
-  if (s_->tcp.write_queue_size == 0) {
-    uv_buf_t buf = uv_buf_init(const_cast<char*>(data_.data()), static_cast<unsigned>(data_.size()));
-    int n = uv_try_write(as_stream(&s_->tcp), &buf, 1);
-    if (n >= 0 && static_cast<std::size_t>(n) == data_.size()) {
-      return true;
-    }
-    if (n > 0) {
-      data_.remove_prefix(static_cast<std::size_t>(n));
-    } else if (n != UV_EAGAIN) {
-      status_ = n;
-      return true;
-    }
-  }
-  return false;
+  // machinery.
+  status_ = write_what_fits(s_, data_);
+  return status_ < 0 || data_.empty();
 }
 
 bool WriteAwaiter::await_suspend(std::coroutine_handle<> h) {
@@ -570,6 +570,30 @@ void WriteAwaiter::abort() noexcept {
   // with UV_ECANCELED, and only then may the frame holding the bytes go.
   aborted_ = true;
   begin_close(s_, false);
+}
+
+void TcpStream::send(std::string data) {
+  if (s_ == nullptr || s_->closing) {
+    return;
+  }
+  std::string_view rest = data;
+  if (write_what_fits(s_, rest) < 0 || rest.empty()) {
+    return;  // all gone, or the stream failed: its reader will hear of it
+  }
+  struct Sent {
+    uv_write_t req;
+    std::string bytes;
+  };
+  auto* sent = new Sent{{}, rest.size() == data.size() ? std::move(data) : std::string(rest)};
+  sent->req.data = sent;
+  uv_buf_t buf = uv_buf_init(sent->bytes.data(), static_cast<unsigned>(sent->bytes.size()));
+  // Done, failed or cancelled by a close: the bytes are ours to free.
+  int rc = uv_write(&sent->req, as_stream(&s_->tcp), &buf, 1,
+                    [](uv_write_t* req, int) { delete static_cast<Sent*>(req->data); });
+  relevelled(s_);
+  if (rc < 0) {
+    delete sent;
+  }
 }
 
 // --- shutdown ---

@@ -194,6 +194,51 @@ TEST_CASE("closing a stream wakes its parked reader", "[tcp]") {
   }());
 }
 
+TEST_CASE("send() queues what the socket cannot take yet, in order, and a close drops the rest", "[tcp]") {
+  brisk::run([]() -> Task<void> {
+    auto listener = TcpListener::bind("127.0.0.1", 0);
+    auto pending = brisk::spawn(accept_one(&listener));
+    TcpStream client = co_await TcpStream::connect("127.0.0.1", listener.port());
+    TcpStream server = co_await std::move(pending);
+
+    // More than loopback's socket buffers hold: the rest waits in libuv's
+    // queue, owned by the stream.
+    std::string first(24 << 20, ' ');
+    for (std::size_t i = 0; i < first.size(); ++i) {
+      first[i] = static_cast<char>('a' + i % 26);
+    }
+    server.send(first);
+    REQUIRE(server.write_queue_size() > 0);
+    server.send("[second]");  // queued behind: taken whole, no partial write
+    const std::string expected = first + "[second][awaited]";
+    auto collect = [](TcpStream* s, std::size_t n) -> Task<std::string> {
+      std::string got;
+      while (got.size() < n) {
+        std::string_view data = co_await s->read();
+        if (data.empty()) {
+          break;
+        }
+        got.append(data);
+      }
+      co_return got;
+    };
+    auto reader = brisk::spawn(collect(&client, expected.size()));
+    co_await server.write("[awaited]");  // returns once the queue ahead of it has gone
+    std::string got = co_await std::move(reader);
+    REQUIRE(got == expected);
+
+    // Closed while bytes are still queued: they are dropped and freed.
+    server.send(std::string(24 << 20, 'x'));
+    REQUIRE(server.write_queue_size() > 0);
+    server.close();
+    server.send("ignored after close");
+    // What the kernel had already taken still arrives, then the FIN.
+    std::string rest = co_await collect(&client, std::string::npos);
+    REQUIRE(!rest.empty());
+    REQUIRE(rest.size() < (24u << 20));
+  }());
+}
+
 TEST_CASE("two threads, each with its own runtime and SO_REUSEPORT listener on one port, both accept",
           "[tcp][reuseport]") {
   // Port 0 cannot be shared, so find a free port first.

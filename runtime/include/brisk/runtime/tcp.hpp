@@ -61,6 +61,12 @@ class TcpStream {
   // until then (they do when they live in the awaiting frame). A cancelled
   // write closes the stream: what was half sent cannot be taken back.
   [[nodiscard]] WriteAwaiter write(std::string_view data);
+  // Queues `data` and returns at once (asyncio's transport.write): the stream
+  // owns the bytes until the kernel has taken them, and nobody learns whether
+  // it did. For a last word sent while the task that owns the stream is busy
+  // elsewhere; later writes go out after these bytes, and a close drops what
+  // is still queued.
+  void send(std::string data);
   // Sends FIN after the queued writes.
   [[nodiscard]] ShutdownAwaiter shutdown();
 
