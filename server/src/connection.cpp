@@ -26,6 +26,14 @@ using Clock = std::chrono::steady_clock;
 constexpr auto linger_time = 1000ms;
 constexpr std::size_t linger_bytes = 64 * 1024;
 
+// How long a handler cancelled at handler_ms may take to return before its
+// client is answered without it (connection.hpp). A cancelled
+// sleep or read returns in the loop's next turn; this leaves room for a
+// busy turn and for a handler's own cleanup.
+constexpr std::uint64_t cancel_grace_ms = 100;
+
+constexpr std::string_view too_late = "the server did not answer in time\n";
+
 // A slot of a limited route, given back when the request is done.
 struct SlotHold {
   SlotHold() = default;
@@ -191,8 +199,31 @@ void Connection::on_timer(void* self) noexcept {
     c->timer_.start(loop, Duration(c->deadline_ - now));
     return;
   }
+  if (c->expired_ && c->unanswered_) {
+    // The grace since the handler's cancellation is over and it still runs.
+    c->answer_late();
+    return;
+  }
   c->expired_ = true;
   c->task_->cancel();
+  if (c->phase_ == Phase::handler && c->unanswered_) {
+    c->deadline_ = c->timer_due_ = now + cancel_grace_ms;
+    c->timer_.start(loop, Duration(cancel_grace_ms));
+  }
+}
+
+void Connection::answer_late() {
+  unanswered_ = false;
+  answered_late_ = true;
+  stop_reading_ = true;
+  log(LogLevel::warning, request_label() +
+                             ": no response within handler_ms, and the handler did not return when cancelled; "
+                             "answered 503 without it, closing once it returns");
+  // After the responses already batched for the requests before it.
+  append_response(x_->out, Response::text(503, std::string(too_late)), response_context(false));
+  bump(worker_.metrics().bytes_sent, x_->out.size());
+  stream_.send(std::exchange(x_->out, std::string()));
+  batched_ = 0;
 }
 
 bool Connection::take_expiry() noexcept {
@@ -395,19 +426,29 @@ Task<bool> Connection::serve_request() {
       GaugeHold in_flight(worker_.metrics().in_flight);
       keep_input();
       set_deadline(Phase::handler, app_.config.timeouts.handler_ms);
+      unanswered_ = true;
       try {
         HangupWatch watch(stream_, task_);
         response = co_await (*match.handler)(x_->request);
       } catch (...) {
         response = answer_failure(std::current_exception());
       }
+      unanswered_ = false;
     }
     const bool keep_alive = x_->request.keep_alive() && !stop_reading_ && !worker_.draining();
     ResponseContext context = response_context(keep_alive);
-    if (!response.streamed() || context.head_request) {
-      status = send_whole(response, context, body_bytes);
-    } else {
-      status = co_await send_stream(response, context, body_bytes);
+    if (!answered_late_) {
+      if (!response.streamed() || context.head_request) {
+        status = send_whole(response, context, body_bytes);
+      } else {
+        status = co_await send_stream(response, context, body_bytes);
+      }
+    }
+    // Before the handler came back, or while a stream's first piece was
+    // awaited: what it came back with is dropped.
+    if (answered_late_) {
+      status = 503;
+      body_bytes = context.head_request ? 0 : too_late.size();
     }
   }
 
@@ -447,11 +488,15 @@ Response Connection::answer_failure(std::exception_ptr failure) {
   } catch (const HttpError& e) {
     return Response::from(e);
   } catch (const CancelledError&) {
-    if (!take_expiry()) {
+    // After a late answer the request is over, whatever else cancelled it
+    // (its client, gone with the 503): it is counted and logged as answered.
+    if (!take_expiry() && !answered_late_) {
       throw;
     }
-    log(LogLevel::warning, request_label() + ": no response within handler_ms; handler cancelled");
-    return Response::text(503, "the server did not answer in time\n");
+    if (!answered_late_) {
+      log(LogLevel::warning, request_label() + ": no response within handler_ms; handler cancelled");
+    }
+    return Response::text(503, std::string(too_late));
   } catch (const OverloadedError& e) {
     return Response::text(503, std::string("server busy: ") + e.what() + "\n").with_header("Retry-After", "1");
   } catch (const std::exception& e) {
@@ -572,6 +617,7 @@ Task<int> Connection::send_stream(Response& response, ResponseContext& context, 
   std::optional<std::string> piece;
   std::optional<Response> failure;
   set_deadline(Phase::handler, app_.config.timeouts.handler_ms);
+  unanswered_ = true;
   try {
     HangupWatch watch(stream_, task_);  // the generator is the handler's code
     piece = co_await chunks->next();
@@ -579,6 +625,10 @@ Task<int> Connection::send_stream(Response& response, ResponseContext& context, 
     throw;  // reading the request body failed: nobody to answer
   } catch (...) {
     failure = answer_failure(std::current_exception());
+  }
+  unanswered_ = false;
+  if (answered_late_) {
+    co_return 503;
   }
   if (failure) {
     context.keep_alive = context.keep_alive && !stop_reading_;

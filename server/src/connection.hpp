@@ -29,6 +29,14 @@
 // cancellation. A cancellation from elsewhere (the client hung up, a forced
 // shutdown) is never taken for a timeout.
 //
+// A handler cancelled at handler_ms usually returns at once, and its 503
+// goes out like any response, on a connection that stays open. One that does
+// not return within a short grace (it waits for a to_thread job, which cannot
+// be interrupted, or it ignores its cancellation) is answered without it:
+// the timer sends the batch and a 503 (TcpStream::send), and the connection
+// closes once the handler has returned, as its frame, and the Request it
+// uses, must live until then.
+//
 // Backpressure: a write is awaited until the kernel has every byte, and the
 // batch is written once it holds max_pipeline responses or write_high_water
 // bytes, so a client that sends without reading stops being read from, and
@@ -122,6 +130,9 @@ class Connection final : public detail::ListHook, private BodySource {
   // The same with an absolute deadline (Loop::now() milliseconds).
   void set_deadline_at(Phase phase, std::uint64_t at) noexcept;
   static void on_timer(void* self) noexcept;
+  // The 503 for a handler still running past its grace (see "A handler
+  // cancelled at handler_ms" above).
+  void answer_late();
   // After a CancelledError: true if it was our deadline (then withdrawn).
   bool take_expiry() noexcept;
 
@@ -146,6 +157,10 @@ class Connection final : public detail::ListHook, private BodySource {
   std::uint64_t timer_due_ = 0;
   Phase phase_ = Phase::idle;
   bool expired_ = false;
+  // Handler code runs and nothing of its response is batched yet: a
+  // deadline can still answer for it.
+  bool unanswered_ = false;
+  bool answered_late_ = false;  // answer_late() did; the handler's answer is dropped
 };
 
 Task<void> serve_connection(Worker& worker, TcpStream stream);

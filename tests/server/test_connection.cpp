@@ -6,6 +6,7 @@
 #include <brisk/runtime/run.hpp>
 #include <brisk/runtime/spawn.hpp>
 #include <brisk/runtime/tcp.hpp>
+#include <brisk/runtime/thread_pool.hpp>
 #include <brisk/runtime/thread_event.hpp>
 #include <brisk/runtime/timer.hpp>
 #include <brisk/server/app.hpp>
@@ -18,6 +19,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -265,6 +267,58 @@ TEST_CASE("a handler past handler_ms is cancelled and answered 503", "[connectio
       [](brisk::config::Config& c) { c.timeouts.handler_ms = 100ms; });
 }
 
+TEST_CASE("a handler that does not return when cancelled at handler_ms is answered 503 without it",
+          "[connection]") {
+  // A to_thread job cannot be interrupted, so the cancelled handler waits
+  // for it; its client does not.
+  LogCapture log;
+  auto blocked = [](Request&) -> Task<Response> {
+    co_await brisk::to_thread([] { std::this_thread::sleep_for(1500ms); });
+    co_return Response::text("too late");
+  };
+  auto blocked_stream = [](Request&) -> Task<Response> {
+    co_return Response::stream([]() -> brisk::Generator<std::string> {
+      co_await brisk::to_thread([] { std::this_thread::sleep_for(1500ms); });
+      co_yield "too late";
+    }(), "text/plain");
+  };
+  with_server(
+      [&](Router& r) {
+        r.get("/fast", [](Request&) -> Task<Response> { co_return Response::text("fast"); });
+        r.get("/blocked", blocked);
+        r.get("/blocked-stream", blocked_stream);
+      },
+      [](Worker& w) -> Task<void> {
+        auto expect_late_answer = [](Worker& server, std::string path) -> Task<void> {
+          TcpStream c = co_await connect(server);
+          std::string buffer;
+          const auto start = std::chrono::steady_clock::now();
+          // /fast's answer is batched when the deadline comes: it goes first.
+          co_await c.write("GET /fast HTTP/1.1\r\nHost: t\r\n\r\nGET " + path + " HTTP/1.1\r\nHost: t\r\n\r\n");
+          Reply a = co_await read_reply(c, buffer);
+          Reply b = co_await read_reply(c, buffer);
+          const auto answered = std::chrono::steady_clock::now() - start;
+          REQUIRE(a.body == "fast");
+          REQUIRE(b.status == 503);
+          REQUIRE(b.head.find("Connection: close\r\n") != std::string::npos);
+          REQUIRE(answered >= 100ms);
+          REQUIRE(answered < 1000ms);  // handler_ms and the grace, not the 1.5 s job
+          // The connection ends when the handler has returned, and not before.
+          std::string_view rest = co_await c.read();
+          REQUIRE(rest.empty());
+          REQUIRE(buffer.empty());
+          REQUIRE(std::chrono::steady_clock::now() - start >= 1400ms);
+        };
+        auto plain = brisk::spawn(expect_late_answer(w, "/blocked"));
+        auto stream = brisk::spawn(expect_late_answer(w, "/blocked-stream"));
+        co_await plain;
+        co_await stream;
+      },
+      [](brisk::config::Config& c) { c.timeouts.handler_ms = 100ms; });
+  REQUIRE(log.contains("GET /blocked: no response within handler_ms, and the handler did not return when cancelled"));
+  REQUIRE(log.contains("GET /blocked-stream: no response within handler_ms, and the handler did not return"));
+}
+
 TEST_CASE("middleware wraps every answer, 404 included", "[connection]") {
   with_server(
       [](Router& r) {
@@ -431,7 +485,9 @@ TEST_CASE("handler_ms running out while waiting for a route slot is a 503 with R
         Reply ra = co_await read_reply(a, abuf);
         REQUIRE(rb.status == 503);
         REQUIRE(rb.head.find("Retry-After: 1\r\n") != std::string::npos);
-        REQUIRE(ra.status == 200);
+        // The holder itself is answered without waiting for it, after the
+        // grace a cancelled handler gets.
+        REQUIRE(ra.status == 503);
       },
       [](brisk::config::Config& c) { c.timeouts.handler_ms = 100ms; });
 }
