@@ -25,12 +25,29 @@ uv_handle_t* as_handle(H* h) noexcept {
   return reinterpret_cast<uv_handle_t*>(h);
 }
 
+// A write to a socket whose peer has gone raises SIGPIPE, and its default
+// action ends the process: one client that hangs up would take every other
+// down with it. libuv leaves this to its user. Like Python and Node, the
+// runtime ignores SIGPIPE, unless the program has a handler of its own, so
+// the write fails with EPIPE and only that stream ends.
+void ignore_sigpipe() noexcept {
+  static const bool done = [] {
+    struct sigaction current {};
+    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+      std::signal(SIGPIPE, SIG_IGN);
+    }
+    return true;
+  }();
+  static_cast<void>(done);
+}
+
 }  // namespace
 
 Loop::Loop() {
   if (this_thread_loop != nullptr) {
     throw InvalidStateError("brisk: this thread already runs a loop");
   }
+  ignore_sigpipe();
   uv_check(uv_loop_init(&uv_), "uv_loop_init");
   uv_.data = this;
   uv_timer_init(&uv_, &timer_);

@@ -291,6 +291,17 @@ class Disconnects(BriskTestCase):
         self.assertTrue(wait_until(lambda: self.brisk.in_flight() == 0, 4))
         self.assertServing(self.brisk)
 
+    def test_disconnect_while_a_stream_is_written(self):
+        # The client closes (a FIN) right after its request: the stream's
+        # writes get a RST, then EPIPE, and SIGPIPE's default action would
+        # end the daemon.
+        for _ in range(3):
+            with self.brisk.connect() as c:
+                c.send(request_bytes("GET", "/stream?n=100000"))
+            time.sleep(0.1)
+        self.assertTrue(wait_until(lambda: self.brisk.in_flight() == 0, 3))
+        self.assertServing(self.brisk)
+
     def test_disconnect_mid_body_and_mid_head(self):
         for data in (request_bytes("POST", "/echo", [("Content-Length", "1000")]) + b"x" * 10,
                      b"GET /plaintext HTTP/1.1\r\nHost: x\r\nX-Half: "):

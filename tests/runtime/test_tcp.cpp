@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <cstdint>
 #include <fstream>
@@ -191,6 +192,32 @@ TEST_CASE("closing a stream wakes its parked reader", "[tcp]") {
     co_await brisk::sleep(2ms);
     server.close();
     REQUIRE_THROWS_AS(co_await blocked, brisk::UvError);
+  }());
+}
+
+TEST_CASE("writing to a peer that has gone fails with UvError, not SIGPIPE", "[tcp]") {
+  brisk::run([]() -> Task<void> {
+    struct sigaction action {};
+    REQUIRE(sigaction(SIGPIPE, nullptr, &action) == 0);
+    REQUIRE(action.sa_handler == SIG_IGN);
+
+    auto listener = TcpListener::bind("127.0.0.1", 0);
+    auto pending = brisk::spawn(accept_one(&listener));
+    TcpStream client = co_await TcpStream::connect("127.0.0.1", listener.port());
+    TcpStream server = co_await std::move(pending);
+    client.close();
+    // The first write after the FIN is answered with a RST; the next one
+    // fails, and with SIGPIPE's default action it would end this process.
+    bool failed = false;
+    for (int i = 0; i < 50 && !failed; ++i) {
+      try {
+        co_await server.write("are you there?");
+        co_await brisk::sleep(5ms);
+      } catch (const brisk::UvError&) {
+        failed = true;
+      }
+    }
+    REQUIRE(failed);
   }());
 }
 

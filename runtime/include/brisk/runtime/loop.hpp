@@ -5,6 +5,10 @@
 // One Loop per thread and at most one: brisk::run() makes it, runs it and
 // closes it. Nothing in a Loop is shared with another thread except the inbox
 // that thread-pool workers post their results to (post_threadsafe).
+//
+// The first Loop sets SIGPIPE to be ignored, process-wide, as Python and Node
+// do, unless the program has a handler for it: a write to a peer that has
+// gone then fails with EPIPE instead of killing the process.
 
 #include <brisk/runtime/detail/intrusive_list.hpp>
 #include <brisk/runtime/timer.hpp>
