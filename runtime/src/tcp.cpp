@@ -580,11 +580,12 @@ void TcpStream::send(std::string data) {
   if (write_what_fits(s_, rest) < 0 || rest.empty()) {
     return;  // all gone, or the stream failed: its reader will hear of it
   }
+  data.erase(0, data.size() - rest.size());
   struct Sent {
     uv_write_t req;
     std::string bytes;
   };
-  auto* sent = new Sent{{}, rest.size() == data.size() ? std::move(data) : std::string(rest)};
+  auto* sent = new Sent{{}, std::move(data)};
   sent->req.data = sent;
   uv_buf_t buf = uv_buf_init(sent->bytes.data(), static_cast<unsigned>(sent->bytes.size()));
   // Done, failed or cancelled by a close: the bytes are ours to free.

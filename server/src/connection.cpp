@@ -212,18 +212,22 @@ void Connection::on_timer(void* self) noexcept {
   }
 }
 
-void Connection::answer_late() {
+void Connection::answer_late() noexcept {
   unanswered_ = false;
   answered_late_ = true;
   stop_reading_ = true;
-  log(LogLevel::warning, request_label() +
-                             ": no response within handler_ms, and the handler did not return when cancelled; "
-                             "answered 503 without it, closing once it returns");
-  // After the responses already batched for the requests before it.
-  append_response(x_->out, Response::text(503, std::string(too_late)), response_context(false));
-  bump(worker_.metrics().bytes_sent, x_->out.size());
-  stream_.send(std::exchange(x_->out, std::string()));
-  batched_ = 0;
+  try {
+    log(LogLevel::warning, request_label() +
+                               ": no response within handler_ms, and the handler did not return when cancelled; "
+                               "answered 503 without it, closing once it returns");
+    // After the responses already batched for the requests before it.
+    append_response(x_->out, Response::text(503, std::string(too_late)), response_context(false));
+    bump(worker_.metrics().bytes_sent, x_->out.size());
+    stream_.send(std::exchange(x_->out, std::string()));
+    batched_ = 0;
+  } catch (...) {
+    stream_.close();  // out of memory: no answer, but no wait either
+  }
 }
 
 bool Connection::take_expiry() noexcept {
@@ -488,10 +492,15 @@ Response Connection::answer_failure(std::exception_ptr failure) {
   } catch (const HttpError& e) {
     return Response::from(e);
   } catch (const CancelledError&) {
-    // After a late answer the request is over, whatever else cancelled it
-    // (its client, gone with the 503): it is counted and logged as answered.
-    if (!take_expiry() && !answered_late_) {
-      throw;
+    if (!take_expiry()) {
+      if (!answered_late_) {
+        throw;
+      }
+      // The client has its 503, so the request is counted and logged as
+      // answered; the cancellation that came from elsewhere (the client
+      // left, a forced shutdown) still ends the connection at its next
+      // suspension.
+      task_->cancel();
     }
     if (!answered_late_) {
       log(LogLevel::warning, request_label() + ": no response within handler_ms; handler cancelled");
@@ -686,6 +695,9 @@ Task<void> Connection::answer_and_close(int status, std::string_view reason) {
 }
 
 Task<void> Connection::linger_close() {
+  // The FIN waits for every queued byte (a late answer's too): a client that
+  // does not take them has write_ms.
+  set_deadline(Phase::write, app_.config.timeouts.write_ms);
   try {
     co_await server::linger_close(stream_, linger_time, linger_bytes);
   } catch (const CancelledError&) {

@@ -22,7 +22,7 @@
 //   idle      waiting for a request to begin   idle_ms (header_ms at first)  close
 //   head      a request head begun             header_ms for the whole head  408, close
 //   body      waiting for body bytes           header_ms per read            408, close
-//   handler   the handler producing a response handler_ms                    503
+//   handler   the handler producing a response handler_ms                    503 (see below)
 //   write     the client taking our bytes      write_ms per write            close
 // When the deadline passes, the timer cancels the connection's task; the
 // code at the suspension point sees `expired_` and withdraws that
@@ -132,7 +132,7 @@ class Connection final : public detail::ListHook, private BodySource {
   static void on_timer(void* self) noexcept;
   // The 503 for a handler still running past its grace (see "A handler
   // cancelled at handler_ms" above).
-  void answer_late();
+  void answer_late() noexcept;
   // After a CancelledError: true if it was our deadline (then withdrawn).
   bool take_expiry() noexcept;
 

@@ -319,6 +319,42 @@ TEST_CASE("a handler that does not return when cancelled at handler_ms is answer
   REQUIRE(log.contains("GET /blocked-stream: no response within handler_ms, and the handler did not return"));
 }
 
+TEST_CASE("a late 503 that the client does not take is given up after write_ms", "[connection]") {
+  const std::string big(32 << 20, 'x');  // under write_high_water, over what loopback buffers hold
+  with_server(
+      [&big](Router& r) {
+        r.get("/big", [&big](Request&) -> Task<Response> { co_return Response::text(big); });
+        r.get("/blocked", [](Request&) -> Task<Response> {
+          co_await brisk::to_thread([] { std::this_thread::sleep_for(300ms); });
+          co_return Response::text("too late");
+        });
+      },
+      [](Worker& w) -> Task<void> {
+        auto open = [&w] { return w.metrics().connections_open.load(); };
+        const auto start = std::chrono::steady_clock::now();
+        TcpStream c = co_await connect(w);
+        // /big's answer waits in the batch while /blocked runs; the late 503
+        // sends both, and the client reads nothing.
+        co_await c.write("GET /big HTTP/1.1\r\nHost: t\r\n\r\nGET /blocked HTTP/1.1\r\nHost: t\r\n\r\n");
+        for (int i = 0; i < 1000 && open() == 0; ++i) {
+          co_await brisk::sleep(1ms);
+        }
+        REQUIRE(open() == 1);
+        for (int i = 0; i < 150 && open() > 0; ++i) {
+          co_await brisk::sleep(20ms);
+        }
+        // Closed once the handler returned (300 ms) and write_ms (200 ms)
+        // passed, not held until the client reads.
+        REQUIRE(open() == 0);
+        REQUIRE(std::chrono::steady_clock::now() - start >= 300ms);
+      },
+      [](brisk::config::Config& c) {
+        c.timeouts.handler_ms = 100ms;
+        c.timeouts.write_ms = 200ms;
+        c.limits.write_high_water = 64 << 20;
+      });
+}
+
 TEST_CASE("middleware wraps every answer, 404 included", "[connection]") {
   with_server(
       [](Router& r) {

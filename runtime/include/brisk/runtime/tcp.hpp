@@ -12,7 +12,8 @@
 // Ownership: the libuv handle lives in a heap block owned by the TcpStream or
 // TcpListener object until close(); libuv closes asynchronously, so the block
 // frees itself in the close callback, after its owner may be long gone.
-// Only one task may read, and one write, at a time on a stream.
+// Only one task may read, and one write, at a time on a stream; send() may
+// queue bytes behind either.
 //
 // Hang-up watch: a server wants to know that its client went away while a
 // handler runs, without reading on purpose. watch_hangup(task) keeps reading
