@@ -199,14 +199,19 @@ void Connection::on_timer(void* self) noexcept {
     c->timer_.start(loop, Duration(c->deadline_ - now));
     return;
   }
-  if (c->expired_ && c->unanswered_) {
-    // The grace since the handler's cancellation is over and it still runs.
-    c->answer_late();
+  if (c->expired_ && c->phase_ == Phase::handler) {
+    // The grace since the cancellation is over and the handler's code still
+    // runs: its client is not kept waiting for it.
+    if (c->unanswered_) {
+      c->answer_late();
+    } else {
+      c->abandon_stream();
+    }
     return;
   }
   c->expired_ = true;
   c->task_->cancel();
-  if (c->phase_ == Phase::handler && c->unanswered_) {
+  if (c->phase_ == Phase::handler) {
     c->deadline_ = c->timer_due_ = now + cancel_grace_ms;
     c->timer_.start(loop, Duration(cancel_grace_ms));
   }
@@ -228,6 +233,14 @@ void Connection::answer_late() noexcept {
   } catch (...) {
     stream_.close();  // out of memory: no answer, but no wait either
   }
+}
+
+void Connection::abandon_stream() noexcept {
+  log(LogLevel::warning, request_label() +
+                             ": response stream stalled past handler_ms, and its generator did not return when "
+                             "cancelled; connection closed");
+  stop_reading_ = true;
+  stream_.close();
 }
 
 bool Connection::take_expiry() noexcept {
@@ -669,7 +682,7 @@ Task<int> Connection::send_stream(Response& response, ResponseContext& context, 
       piece = co_await chunks->next();
     }
   } catch (const CancelledError&) {
-    if (take_expiry()) {
+    if (take_expiry() && stream_.is_open()) {  // closed: abandon_stream() said so
       log(LogLevel::warning, request_label() + ": response stream stalled past handler_ms; connection closed");
     }
     throw CancelledError{};

@@ -35,7 +35,8 @@
 // be interrupted, or it ignores its cancellation) is answered without it:
 // the timer sends the batch and a 503 (TcpStream::send), and the connection
 // closes once the handler has returned, as its frame, and the Request it
-// uses, must live until then.
+// uses, must live until then. A stream whose head has gone cannot be
+// answered any more: the timer closes the connection instead.
 //
 // Backpressure: a write is awaited until the kernel has every byte, and the
 // batch is written once it holds max_pipeline responses or write_high_water
@@ -133,6 +134,8 @@ class Connection final : public detail::ListHook, private BodySource {
   // The 503 for a handler still running past its grace (see "A handler
   // cancelled at handler_ms" above).
   void answer_late() noexcept;
+  // The same for a stream stalled after its head: closes the connection.
+  void abandon_stream() noexcept;
   // After a CancelledError: true if it was our deadline (then withdrawn).
   bool take_expiry() noexcept;
 

@@ -319,6 +319,42 @@ TEST_CASE("a handler that does not return when cancelled at handler_ms is answer
   REQUIRE(log.contains("GET /blocked-stream: no response within handler_ms, and the handler did not return"));
 }
 
+TEST_CASE("a stream that stalls after its head in a job that cannot be interrupted is cut at handler_ms",
+          "[connection]") {
+  LogCapture log;
+  with_server(
+      [](Router& r) {
+        r.get("/stalls", [](Request&) -> Task<Response> {
+          co_return Response::stream([]() -> brisk::Generator<std::string> {
+            co_yield "first";
+            co_await brisk::to_thread([] { std::this_thread::sleep_for(1500ms); });
+            co_yield "too late";
+          }(), "text/plain");
+        });
+      },
+      [](Worker& w) -> Task<void> {
+        TcpStream c = co_await connect(w);
+        const auto start = std::chrono::steady_clock::now();
+        co_await c.write("GET /stalls HTTP/1.1\r\nHost: t\r\n\r\n");
+        std::string all;
+        for (;;) {
+          std::string_view data = co_await c.read();
+          if (data.empty()) {
+            break;
+          }
+          all.append(data);
+        }
+        const auto took = std::chrono::steady_clock::now() - start;
+        REQUIRE(all.find("\r\n5\r\nfirst\r\n") != std::string::npos);
+        REQUIRE(all.find("too late") == std::string::npos);
+        REQUIRE(all.find("\r\n0\r\n\r\n") == std::string::npos);  // cut: no last chunk
+        REQUIRE(took >= 100ms);
+        REQUIRE(took < 1000ms);  // handler_ms and the grace, not the 1.5 s job
+      },
+      [](brisk::config::Config& c) { c.timeouts.handler_ms = 100ms; });
+  REQUIRE(log.contains("GET /stalls: response stream stalled past handler_ms, and its generator did not return"));
+}
+
 TEST_CASE("a late 503 that the client does not take is given up after write_ms", "[connection]") {
   const std::string big(32 << 20, 'x');  // under write_high_water, over what loopback buffers hold
   with_server(
