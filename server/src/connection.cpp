@@ -419,6 +419,7 @@ Task<bool> Connection::serve_request() {
       if (!slots.try_take()) {
         keep_input();
         set_deadline(Phase::handler, app_.config.timeouts.handler_ms);
+        unanswered_ = true;
         bool taken = false;
         try {
           GaugeHold waiting(worker_.metrics().limit_waiters);
@@ -429,6 +430,7 @@ Task<bool> Connection::serve_request() {
             throw;
           }
         }
+        unanswered_ = false;
         if (!taken) {
           bump(worker_.metrics().limit_rejected, 1);
           response = Response::text(503, "too many requests for this route; try again\n").with_header("Retry-After", "1");

@@ -160,8 +160,9 @@ class Connection final : public detail::ListHook, private BodySource {
   std::uint64_t timer_due_ = 0;
   Phase phase_ = Phase::idle;
   bool expired_ = false;
-  // Handler code runs and nothing of its response is batched yet: a
-  // deadline can still answer for it.
+  // The handler (or the wait for a route slot before it) is under way and
+  // nothing of its response is batched yet: a deadline can still answer for
+  // it. In the handler phase otherwise, a stream's head has gone.
   bool unanswered_ = false;
   bool answered_late_ = false;  // answer_late() did; the handler's answer is dropped
 };
