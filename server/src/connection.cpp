@@ -507,17 +507,17 @@ Response Connection::answer_failure(std::exception_ptr failure) {
   } catch (const HttpError& e) {
     return Response::from(e);
   } catch (const CancelledError&) {
-    if (!take_expiry()) {
-      if (!answered_late_) {
-        throw;
-      }
+    const bool deadline = take_expiry();
+    if (answered_late_) {
       // The client has its 503, so the request is counted and logged as
-      // answered; the cancellation that came from elsewhere (the client
-      // left, a forced shutdown) still ends the connection at its next
-      // suspension.
-      task_->cancel();
-    }
-    if (!answered_late_) {
+      // answered; a cancellation that came from elsewhere (the client left,
+      // a forced shutdown) still ends the connection at its next suspension.
+      if (!deadline) {
+        task_->cancel();
+      }
+    } else if (!deadline) {
+      throw;
+    } else {
       log(LogLevel::warning, request_label() + ": no response within handler_ms; handler cancelled");
     }
     return Response::text(503, std::string(too_late));

@@ -107,6 +107,18 @@ void with_server(const std::function<void(Router&)>& routes,
 
 Task<TcpStream> connect(Worker& w) { co_return co_await TcpStream::connect("127.0.0.1", w.port()); }
 
+// Everything `s` receives until the server closes.
+Task<std::string> read_to_end(TcpStream& s) {
+  std::string all;
+  for (;;) {
+    std::string_view more = co_await s.read();
+    if (more.empty()) {
+      co_return all;
+    }
+    all.append(more);
+  }
+}
+
 // Captures the runtime's log lines for the duration of a test.
 struct LogCapture {
   LogCapture() {
@@ -336,14 +348,7 @@ TEST_CASE("a stream that stalls after its head in a job that cannot be interrupt
         TcpStream c = co_await connect(w);
         const auto start = std::chrono::steady_clock::now();
         co_await c.write("GET /stalls HTTP/1.1\r\nHost: t\r\n\r\n");
-        std::string all;
-        for (;;) {
-          std::string_view data = co_await c.read();
-          if (data.empty()) {
-            break;
-          }
-          all.append(data);
-        }
+        const std::string all = co_await read_to_end(c);
         const auto took = std::chrono::steady_clock::now() - start;
         REQUIRE(all.find("\r\n5\r\nfirst\r\n") != std::string::npos);
         REQUIRE(all.find("too late") == std::string::npos);
@@ -574,14 +579,7 @@ TEST_CASE("a client that half-closes after its request still gets the whole resp
         TcpStream c = co_await connect(w);
         co_await c.write("GET /big HTTP/1.0\r\nHost: t\r\n\r\n");
         co_await c.shutdown();  // like nc -N: done sending, still reading
-        std::string all;
-        for (;;) {
-          std::string_view more = co_await c.read();
-          if (more.empty()) {
-            break;
-          }
-          all.append(more);
-        }
+        const std::string all = co_await read_to_end(c);
         auto body = all.find("\r\n\r\n");
         REQUIRE(body != std::string::npos);
         REQUIRE(all.size() - body - 4 == big.size());
