@@ -3,6 +3,8 @@
 #include <brisk/server/app.hpp>
 #include <brisk/server/date_cache.hpp>
 
+#include "open_files.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -74,6 +76,7 @@ App::App(const config::Config& cfg, LogFile* access_log, const std::function<voi
                       [] { return static_cast<double>(ThreadPool::default_pool().queue_depth()); });
   metrics_->add_gauge("brisk_to_thread_running", "Blocking jobs running on to_thread workers.", "",
                       [] { return static_cast<double>(ThreadPool::default_pool().running()); });
+  metrics_->add_gauge("process_max_fds", "The open-file limit (soft RLIMIT_NOFILE).", "", open_file_limit);
 }
 
 std::uint64_t App::body_limit(const Route* route) const noexcept {

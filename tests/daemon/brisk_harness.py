@@ -17,6 +17,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import select
 import shutil
 import signal
@@ -366,7 +367,7 @@ def metric(samples, name, **labels):
 class Brisk:
     """One daemon process. `config` is merged over a base config (127.0.0.1 on a free port, 2 workers)."""
 
-    def __init__(self, config=None, args=(), env=None, workers=2, use_config_file=True):
+    def __init__(self, config=None, args=(), env=None, workers=2, use_config_file=True, nofile=None):
         self.dir = Path(tempfile.mkdtemp(prefix="brisk-bb-"))
         self.port = free_port()
         base = {"server": {"listen": f"{HOST}:{self.port}", "workers": workers}}
@@ -376,6 +377,7 @@ class Brisk:
         self.args = list(args)
         self.env = env or {}
         self.use_config_file = use_config_file
+        self.nofile = nofile  # (soft, hard) RLIMIT_NOFILE for the daemon; None inherits this process's
         self.proc = None
         self.scrape_in_flight = 0
         self.stdout_path = self.dir / "stdout"
@@ -390,13 +392,26 @@ class Brisk:
         cmd += self.args
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                         env=daemon_env(self.env), cwd=self.dir)
+                                         env=daemon_env(self.env), cwd=self.dir, preexec_fn=self._set_limits)
         if wait:
             self.wait_ready()
             if self.config.get("metrics", {}).get("enabled", True):
                 # Whether a scrape counts itself as in flight: measured while nothing else runs.
                 self.scrape_in_flight = metric(self.metrics(), "brisk_requests_in_flight") or 0
         return self
+
+    def _set_limits(self):
+        if self.nofile is not None:
+            resource.setrlimit(resource.RLIMIT_NOFILE, self.nofile)
+
+    def open_file_limit(self):
+        """The daemon's (soft, hard) RLIMIT_NOFILE now."""
+        with open(f"/proc/{self.pid}/limits") as f:
+            for line in f:
+                if line.startswith("Max open files"):
+                    return tuple(resource.RLIM_INFINITY if v == "unlimited" else int(v)
+                                 for v in line.split()[3:5])
+        raise AssertionError("no open-file limit")
 
     def wait_ready(self, timeout=START_TIMEOUT):
         deadline = time.monotonic() + timeout
@@ -530,7 +545,6 @@ class BriskTestCase(unittest.TestCase):
 
 def raise_nofile_limit(wanted):
     """Raises this process's soft RLIMIT_NOFILE towards `wanted` (children inherit it); the limit in effect."""
-    import resource
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
     if soft != resource.RLIM_INFINITY and soft < target:

@@ -3,6 +3,8 @@ cost little memory and do not slow a new request down; a thousand
 concurrent requests are all answered."""
 
 import os
+import re
+import resource
 import selectors
 import socket
 import sys
@@ -10,7 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from brisk_harness import HOST, BriskTestCase, metric, raise_nofile_limit, request_bytes, wait_until  # noqa: E402
+from brisk_harness import HOST, BriskTestCase, ConnectionClosed, metric, raise_nofile_limit, request_bytes, wait_until  # noqa: E402
 
 IDLE_CONNECTIONS = 10000
 SPARE_FDS = 200  # for the test process and the daemon beyond the connections themselves
@@ -49,6 +51,7 @@ class IdleConnections(BriskTestCase):
         self.assertTrue(accepted, f"brisk_connections_open = {metric(b.metrics(), 'brisk_connections_open')}, "
                                   f"{target} connected")
         rss_after = b.rss_kb()
+        self.assertGreater(metric(b.metrics(), "process_max_fds"), target)
         per_connection = (rss_after - rss_before) * 1024 / target
 
         worst = 0.0
@@ -110,6 +113,71 @@ class ConcurrentRequests(BriskTestCase):
         self.assertEqual(pending, 0, f"{pending} of {n} requests unanswered after 15 s")
         self.assertEqual(sum(r.startswith(b"HTTP/1.1 200") for r in replies.values()), n)
         self.assertLess(took, 5.0, f"{n} concurrent 300 ms sleeps took {took:.2f} s")
+        b.stop_cleanly(self)
+
+
+class OpenFileLimit(BriskTestCase):
+    """Every connection is a descriptor. Past the open-file limit libuv accepts
+    new connections and closes them unanswered, so the daemon raises a low soft
+    limit to what max_connections needs, and under a hard limit too low for it
+    serves fewer connections and refuses the rest with its 503."""
+
+    def test_a_low_soft_limit_is_raised_to_what_max_connections_needs(self):
+        _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard != resource.RLIM_INFINITY and hard < 4000:
+            self.skipTest(f"the hard open-file limit ({hard}) leaves no room to raise")
+        raise_nofile_limit(1000)
+        b = self.start_brisk({"limits": {"max_connections": 2000}}, nofile=(256, hard))
+        soft, _ = b.open_file_limit()
+        self.assertGreaterEqual(soft, 2000)
+        self.assertIn("raised the open-file limit from 256 to ", b.stderr())
+
+        socks = []
+        self.addCleanup(close_all, socks)
+        for _ in range(400):  # more than the 256 it started with
+            c = b.connect(timeout=10)
+            socks.append(c)
+            c.send(request_bytes("GET", "/plaintext"))
+            r = c.read_response()
+            self.assertEqual((r.status, r.body), (200, b"Hello, World!"))
+        self.assertServing(b)
+        b.stop_cleanly(self)
+
+    def test_a_hard_limit_below_max_connections_caps_them_and_refuses_the_rest_with_503(self):
+        raise_nofile_limit(1000)
+        b = self.start_brisk({"limits": {"max_connections": 1000}}, workers=1, nofile=(300, 300))
+        warning = re.search(r"limits\.max_connections = 1000 needs \d+ open files, but the hard limit is 300: "
+                            r"serving at most (\d+) connections", b.stderr())
+        self.assertIsNotNone(warning, b.stderr())
+        fit = int(warning.group(1))
+        self.assertGreater(fit, 150)
+
+        kept = []
+        self.addCleanup(close_all, kept)
+        refused = 0
+        while refused < 50:  # beyond the cap, and on past the 300 descriptors
+            c = b.connect(timeout=10)
+            c.send(request_bytes("GET", "/plaintext"))
+            try:
+                r = c.read_response()
+            except (ConnectionClosed, OSError) as e:
+                self.fail(f"connection {len(kept) + refused + 1} was closed unanswered ({e!r})")
+            if r.status == 200:
+                self.assertEqual(refused, 0, "a connection was served after one was refused")
+                kept.append(c)
+                continue
+            self.assertEqual((r.status, r.body, r.header("Retry-After")), (503, b"too many connections\n", "1"))
+            c.close()
+            refused += 1
+        # The probe that found the daemon ready may still hold a slot.
+        self.assertIn(len(kept), (fit - 1, fit))
+
+        for c in kept[:10]:
+            c.close()
+        self.assertTrue(wait_until(lambda: b.get("/plaintext")[0] == 200, 5, 0.1), "freed slots are not reused")
+        samples = b.metrics()
+        self.assertGreaterEqual(metric(samples, "brisk_connections_refused_total"), refused)
+        self.assertEqual(metric(samples, "process_max_fds"), 300)
         b.stop_cleanly(self)
 
 
