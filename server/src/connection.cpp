@@ -220,6 +220,7 @@ void Connection::on_timer(void* self) noexcept {
 void Connection::answer_late() noexcept {
   unanswered_ = false;
   answered_late_ = true;
+  x_->answered_late_at = Clock::now();
   stop_reading_ = true;
   try {
     log(LogLevel::warning, request_label() +
@@ -476,7 +477,8 @@ Task<bool> Connection::serve_request() {
   if (!body_done_ && !stop_reading_ && !co_await read_body(false)) {
     co_return false;
   }
-  auto took = Clock::now() - start;
+  // A late 503 is timed as its client saw it, not by the handler's return.
+  const auto took = (answered_late_ ? x_->answered_late_at : Clock::now()) - start;
   worker_.metrics().count_request(route != nullptr ? route->index : app_.router().routes(), status, took);
   if (app_.access_log() != nullptr) {
     log_access(x_->request, status, body_bytes, took);

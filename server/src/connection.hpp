@@ -72,6 +72,7 @@ struct Exchange {
   Request request;
   std::string pending;  // unparsed bytes copied out of the read buffer
   std::string out;      // the batch of responses not yet written
+  std::chrono::steady_clock::time_point answered_late_at;  // when answer_late() sent its 503
 };
 
 class Connection final : public detail::ListHook, private BodySource {

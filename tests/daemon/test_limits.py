@@ -220,7 +220,9 @@ class Limits(BriskTestCase):
         def answered_5xx():
             return metric(self.brisk.metrics(), "brisk_requests_total",
                           route="/blocking", method="GET", status="5xx") or 0
-        before = answered_5xx()
+        def seconds_timed():
+            return metric(self.brisk.metrics(), "brisk_request_duration_seconds_sum")
+        before, timed_before = answered_5xx(), seconds_timed()
         start = time.monotonic()
         status, headers, _ = self.brisk.get("/blocking?ms=2000", timeout=10)
         self.assertEqual((status, headers.get("Connection")), (503, "close"))
@@ -228,6 +230,11 @@ class Limits(BriskTestCase):
         self.assertTrue(wait_until(lambda: answered_5xx() == before + 1, 5),
                         "the late 503 was never counted")
         self.assertGreater(time.monotonic() - start, 1.5, "counted before the handler returned")
+        # Timed to its 503, as the client saw it, not to the handler's return
+        # (the scrapes meanwhile add microseconds).
+        timed = seconds_timed() - timed_before
+        self.assertGreater(timed, HANDLER_MS / 1000 * 0.9)
+        self.assertLess(timed, HANDLER_MS / 1000 + 0.5, "the late 503 was timed to the handler's return")
 
     def test_handler_under_deadline_is_fine(self):
         self.assertEqual(self.brisk.get(f"/sleep?ms={HANDLER_MS // 2}")[0], 200)
