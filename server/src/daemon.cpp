@@ -268,9 +268,10 @@ int run_daemon(const config::Config& config) {
   }
 
   const unsigned count = config::worker_count(config.server);
-  const std::size_t max_connections = connections_within_open_file_limit(
-      config.limits.max_connections, descriptors_besides_connections(count, config.threads.blocking), count);
-  const std::size_t per_worker = std::max<std::size_t>(1, max_connections / count);
+  const std::size_t served_connections = connections_within_open_file_limit(
+      config.limits.max_connections, descriptors_besides_connections(count, config.threads.blocking),
+      /*at_least=*/count);
+  const std::size_t per_worker = std::max<std::size_t>(1, served_connections / count);
   std::vector<std::unique_ptr<WorkerThread>> workers;
   for (unsigned i = 0; i < count; ++i) {
     auto slot = std::make_unique<WorkerThread>();

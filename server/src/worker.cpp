@@ -108,7 +108,8 @@ Task<void> Worker::accept_loop(TcpListener& listener) {
     metrics_.connections_total.fetch_add(1, std::memory_order_relaxed);
     if (connections_.size() >= max_connections_) {
       metrics_.connections_refused.fetch_add(1, std::memory_order_relaxed);
-      static_cast<void>(spawn(refuse(std::move(stream))));
+      auto refusing = co_await refusing_.acquire();
+      static_cast<void>(spawn(refuse(std::move(refusing), std::move(stream))));
       continue;
     }
     stream.set_nodelay(true);
@@ -116,7 +117,7 @@ Task<void> Worker::accept_loop(TcpListener& listener) {
   }
 }
 
-Task<void> Worker::refuse(TcpStream stream) {
+Task<void> Worker::refuse([[maybe_unused]] Semaphore::Guard refusing, TcpStream stream) {
   // Over max_connections: answer at once rather than leave the client
   // hanging in the backlog, then close. The same serialiser as every other
   // response, so the 503 carries Date and Server like they do.

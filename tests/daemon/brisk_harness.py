@@ -392,7 +392,8 @@ class Brisk:
         cmd += self.args
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                         env=daemon_env(self.env), cwd=self.dir, preexec_fn=self._set_limits)
+                                         env=daemon_env(self.env), cwd=self.dir,
+                                         preexec_fn=self._set_limits if self.nofile else None)
         if wait:
             self.wait_ready()
             if self.config.get("metrics", {}).get("enabled", True):
@@ -401,17 +402,7 @@ class Brisk:
         return self
 
     def _set_limits(self):
-        if self.nofile is not None:
-            resource.setrlimit(resource.RLIMIT_NOFILE, self.nofile)
-
-    def open_file_limit(self):
-        """The daemon's (soft, hard) RLIMIT_NOFILE now."""
-        with open(f"/proc/{self.pid}/limits") as f:
-            for line in f:
-                if line.startswith("Max open files"):
-                    return tuple(resource.RLIM_INFINITY if v == "unlimited" else int(v)
-                                 for v in line.split()[3:5])
-        raise AssertionError("no open-file limit")
+        resource.setrlimit(resource.RLIMIT_NOFILE, self.nofile)
 
     def wait_ready(self, timeout=START_TIMEOUT):
         deadline = time.monotonic() + timeout

@@ -11,6 +11,7 @@
 //   (a second SIGTERM) cuts the wait short.
 
 #include <brisk/runtime/detail/intrusive_list.hpp>
+#include <brisk/runtime/semaphore.hpp>
 #include <brisk/runtime/task.hpp>
 #include <brisk/runtime/task_state.hpp>
 #include <brisk/runtime/tcp.hpp>
@@ -40,6 +41,12 @@ class Worker {
   Worker(const App& app, WorkerMetrics& metrics, std::size_t index, std::size_t max_connections);
   ~Worker();
 
+  // Connections past max_connections being answered 503 at once. Each holds
+  // its descriptor while it lingers; past this many, new connections wait in
+  // the listen backlog, so a burst of them cannot run the process out of
+  // descriptors (libuv would then close connections unanswered).
+  static constexpr std::size_t max_refusing = 16;
+
   Task<void> run(ThreadEvent& drain, ThreadEvent& force, std::function<void(std::exception_ptr)> on_bound);
 
   const App& app() const noexcept { return app_; }
@@ -62,7 +69,8 @@ class Worker {
 
  private:
   Task<void> accept_loop(TcpListener& listener);
-  Task<void> refuse(TcpStream stream);
+  // `refusing`, one of max_refusing, is given back after the stream closes.
+  Task<void> refuse(Semaphore::Guard refusing, TcpStream stream);
   Task<void> watch_loop_lag();
   Task<void> dump_tasks_on_signal();
   Task<void> drain_connections(ThreadEvent& force);
@@ -71,6 +79,7 @@ class Worker {
   WorkerMetrics& metrics_;
   std::size_t index_;
   std::size_t max_connections_;
+  Semaphore refusing_{max_refusing};
   bool draining_ = false;
   std::uint16_t port_ = 0;
   detail::IntrusiveList<Connection> connections_;
