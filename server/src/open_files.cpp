@@ -38,8 +38,9 @@ std::size_t connections_within_open_file_limit(std::size_t max_connections, std:
   const std::string shortfall =
       error != 0 ? "the limit is " + std::to_string(before) + " and raising it to the hard limit, " +
                        std::to_string(limit.rlim_max) + ", failed (" + std::strerror(error) + ")"
-                 : "the hard limit is " + std::to_string(limit.rlim_max) + " (the soft limit, " +
-                       std::to_string(before) + ", is raised to it)";
+                 : "the hard limit is " + std::to_string(limit.rlim_max) +
+                       (before < limit.rlim_max ? " (the soft limit, " + std::to_string(before) + ", is raised to it)"
+                                                : "");
   const std::size_t fit = std::min(
       max_connections, std::max<std::size_t>(at_least, limit.rlim_cur > others ? limit.rlim_cur - others : 0));
   log(LogLevel::warning, needs + ", but " + shortfall + ": serving at most " + std::to_string(fit) +
