@@ -171,6 +171,19 @@ ParseStep RequestParser::parse_head(std::string_view data) {
   // bytes costs no more than the limit.
   std::size_t len = std::min(data.size(), limits_.max_header_bytes - head_bytes_);
   llhttp_errno_t err = llhttp_execute(&llhttp_, data.data(), len);
+  if (err != HPE_OK && err != HPE_PAUSED) {
+    // Of two faults the first is reported, wherever a read happened to end:
+    // the head bytes before the one llhttp (or a callback) stopped at are
+    // scanned first.
+    const char* stop = llhttp_get_error_pos(&llhttp_);
+    if (stop < data.data() || stop > data.data() + len) {
+      stop = data.data() + len;
+    }
+    if (const char* why = scan_head(data.data(), stop)) {
+      fail(400, why);
+      return failed(0);
+    }
+  }
   if (phase_ == Phase::failed) {
     return failed(0);
   }
@@ -334,16 +347,18 @@ const char* RequestParser::scan_head(const char* p, const char* end) noexcept {
 int RequestParser::on_url(llhttp_t* p, const char* at, std::size_t n) {
   RequestParser& self = *self_of(p);
   std::string& target = self.head_->target;
-  if (target.size() + n > self.limits_.max_uri_bytes) {
-    return self.fail(414, "request target longer than the limit");
-  }
   // RFC 9112 3.2: visible ASCII only. llhttp's loose build passes HTAB and
-  // bytes >= 0x80.
-  for (std::size_t i = 0; i < n; ++i) {
+  // bytes >= 0x80. The bytes within the limit are checked before the limit,
+  // so that the answer does not depend on where a read ended.
+  const std::size_t room = self.limits_.max_uri_bytes - target.size();
+  for (std::size_t i = 0; i < std::min(n, room); ++i) {
     auto c = static_cast<unsigned char>(at[i]);
     if (c <= 0x20 || c >= 0x7f) {
       return self.fail(400, "invalid character in the request target");
     }
+  }
+  if (n > room) {
+    return self.fail(414, "request target longer than the limit");
   }
   target.append(at, n);
   return 0;

@@ -488,6 +488,10 @@ TEST_CASE("parser: request target over max_uri_bytes is 414", "[parser][limits]"
   CHECK(status_of("GET /" + std::string(99, 'a') + " HTTP/1.1\r\nHost: h\r\n\r\n", limits) == 0);
   CHECK(status_of("GET /" + std::string(100, 'a') + " HTTP/1.1\r\nHost: h\r\n\r\n", limits) == 414);
   CHECK(status_of("GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: h\r\n\r\n") == 414);
+  // A bad byte before the limit is passed is the fault found, whole or in
+  // pieces (found by tests/fuzz/fuzz_parser.cpp: whole, it was 414).
+  CHECK(status_of("GET /a\x80" + std::string(200, 'a') + " HTTP/1.1\r\nHost: h\r\n\r\n", limits) == 400);
+  CHECK(status_of("GET /" + std::string(120, 'a') + "\x80 HTTP/1.1\r\nHost: h\r\n\r\n", limits) == 414);
 }
 
 TEST_CASE("parser: Content-Length over max_body_bytes is 413 at the head", "[parser][limits]") {
@@ -803,6 +807,19 @@ TEST_CASE("parser: two spaces in the request line", "[parser][smuggling]") {
   CHECK(status_of("GET /  HTTP/1.1\r\nHost: h\r\n\r\n") == 400);
   CHECK(status_of("GET / HTTP/1.1 \r\nHost: h\r\n\r\n") == 400);
   CHECK(status_of("GET\t/ HTTP/1.1\r\nHost: h\r\n\r\n") == 400);
+}
+
+TEST_CASE("parser: of two faults in a head, the first is reported, whole or byte by byte", "[parser][smuggling]") {
+  // Found by tests/fuzz/fuzz_parser.cpp: whole, llhttp's fault further on
+  // was reported (505, "Invalid header value char"); in pieces, the first.
+  for (const std::string& wire : {"POST /x  HTTP/0.1\r\nHost: h\r\n\r\n"s, "GET / HTTP/1.1\nHost: h\n\n"s}) {
+    INFO(wire);
+    const Outcome whole = drive(wire);
+    const Outcome bytewise = drive(wire, 1);
+    CHECK(whole.status == 400);
+    CHECK(whole.status == bytewise.status);
+    CHECK(whole.reason == bytewise.reason);
+  }
 }
 
 TEST_CASE("parser: a protocol other than HTTP/", "[parser][smuggling]") {
