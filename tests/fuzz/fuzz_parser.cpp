@@ -4,7 +4,7 @@
 // and trailers, and whether the bytes are refused after them), while the
 // parser keeps its documented promises: need_more takes all it is given, a
 // body piece lies inside its input, an error has a status and keeps being
-// returned, no limit is passed.
+// returned, no limit is passed, a route's body limit (set_body_limit) holds.
 //
 //   any build: fuzz_parser_replay runs tests/fuzz/corpus/parser as a test;
 //   clang with -DBRISK_FUZZ=ON: fuzz_parser searches (tests/fuzz/CMakeLists.txt).
@@ -58,6 +58,7 @@ std::string transcript(const std::vector<std::string_view>& pieces) {
   RequestParser parser(small_limits());
   std::string story;
   std::string body;
+  std::uint64_t body_limit = 0;
   for (std::string_view input : pieces) {
     for (bool again = true; again;) {
       const ParseStep step = parser.execute(input);
@@ -77,6 +78,13 @@ std::string transcript(const std::vector<std::string_view>& pieces) {
           story.append(head.chunked ? " chunked" : "");
           story.append(head.content_length ? " length " + std::to_string(*head.content_length) : "").append("\n");
           describe_fields(story, head.headers);
+          // As a connection does with its route's limit: some heads get a
+          // lower one than the parser's, some a higher.
+          body_limit = std::uint64_t{256} << (head.target.size() % 5);
+          if (!parser.set_body_limit(body_limit)) {
+            expect(head.content_length.value_or(0) > body_limit, "a route's limit is refused only for a longer body");
+            return story.append("refused: Content-Length over the route's limit\n");
+          }
           break;  // and again, with what is left, even nothing
         }
         case ParseEvent::body:
@@ -86,7 +94,7 @@ std::string transcript(const std::vector<std::string_view>& pieces) {
           body.append(step.body);
           break;  // and again: the message may be complete with no more bytes
         case ParseEvent::message_complete:
-          expect(body.size() <= small_limits().max_body_bytes, "a body is within max_body_bytes");
+          expect(body.size() <= body_limit, "a body is within its limit");
           story.append("body ").append(std::to_string(body.size())).append(" ").append(body).append("\n");
           describe_fields(story, parser.head().trailers);
           story.append("complete\n");
