@@ -107,10 +107,14 @@ Task<void> Worker::accept_loop(TcpListener& listener) {
     }
     metrics_.connections_total.fetch_add(1, std::memory_order_relaxed);
     if (connections_.size() >= max_connections_) {
-      metrics_.connections_refused.fetch_add(1, std::memory_order_relaxed);
       auto refusing = co_await refusing_.acquire();
-      static_cast<void>(spawn(refuse(std::move(refusing), std::move(stream))));
-      continue;
+      // Connections may have closed while this one waited for a refusal
+      // slot; then it is served like any other.
+      if (connections_.size() >= max_connections_) {
+        metrics_.connections_refused.fetch_add(1, std::memory_order_relaxed);
+        static_cast<void>(spawn(refuse(std::move(refusing), std::move(stream))));
+        continue;
+      }
     }
     stream.set_nodelay(true);
     static_cast<void>(spawn(serve_connection(*this, std::move(stream))));

@@ -183,6 +183,48 @@ class MaxConnections(BriskTestCase):
         self.assertTrue(wait_until(served, 3, interval=0.1), "no room made when a connection closed")
         b.stop_cleanly(self)
 
+    def test_a_connection_waiting_to_be_refused_is_served_if_room_was_made_meanwhile(self):
+        # A worker refuses at most 16 connections at once (each lingers up to
+        # 500 ms for its client to close); the next waits for one of them.
+        b = self.start_brisk({"limits": {"max_connections": 2}}, workers=1)
+        kept = []
+        self.addCleanup(lambda: [c.close() for c in kept])
+        refused_before = 0
+        while len(kept) < 2:
+            c = b.connect()
+            kept.append(c)
+            c.send(REQUEST)
+            try:
+                status = c.read_final_response().status
+            except ConnectionClosed:
+                status = None
+            if status != 200:  # a start-up probe's connection not yet counted closed
+                refused_before += status == 503
+                kept.pop().close()
+                time.sleep(0.05)
+        lingering = []
+        self.addCleanup(lambda: [c.close() for c in lingering])
+        for _ in range(16):
+            c = b.connect()
+            lingering.append(c)
+            c.send(REQUEST)
+            self.assertEqual(c.read_final_response().status, 503)
+            # and stays open, so its refusal lingers for the whole 500 ms
+
+        waiting = b.connect(timeout=5)
+        self.addCleanup(waiting.close)
+        waiting.send(REQUEST)
+        time.sleep(0.1)  # accepted, and waiting for a refusal slot
+        kept.pop().close()
+        r = waiting.read_final_response()
+        self.assertEqual(r.status, 200, "refused though a connection had closed while it waited")
+        waiting.send(REQUEST)
+        self.assertEqual(waiting.read_final_response().status, 200)
+        waiting.close()
+        time.sleep(0.1)  # for the worker to see it closed, so that the scrape below fits
+        self.assertEqual(metric(b.metrics(), "brisk_connections_refused_total"), refused_before + 16)
+        b.stop_cleanly(self)
+
 
 def timed_get(brisk, path):
     start = time.monotonic()
