@@ -6,6 +6,8 @@
 #include <brisk/runtime/task.hpp>
 #include <brisk/runtime/tcp.hpp>
 
+#include <utility>
+
 namespace brisk::test {
 
 // Awaits a task that is expected to end by cancellation; true when it did.
@@ -20,5 +22,17 @@ Task<bool> ends_cancelled(JoinHandle<T>& h) {
 }
 
 inline Task<TcpStream> accept_one(TcpListener* listener) { co_return co_await listener->accept(); }
+
+// Both ends of a new loopback connection to `listener`.
+struct StreamPair {
+  TcpStream client;
+  TcpStream server;
+};
+inline Task<StreamPair> connected_pair(TcpListener& listener) {
+  auto pending = spawn(accept_one(&listener));
+  TcpStream client = co_await TcpStream::connect("127.0.0.1", listener.port());
+  TcpStream server = co_await std::move(pending);
+  co_return StreamPair{std::move(client), std::move(server)};
+}
 
 }  // namespace brisk::test

@@ -34,6 +34,7 @@ using brisk::Task;
 using brisk::TcpListener;
 using brisk::TcpStream;
 using brisk::test::accept_one;
+using brisk::test::connected_pair;
 using brisk::test::ends_cancelled;
 
 namespace {
@@ -121,20 +122,16 @@ TEST_CASE("a peer that closes gives end-of-stream, a reset gives an error", "[tc
   brisk::run([]() -> Task<void> {
     auto listener = TcpListener::bind("127.0.0.1", 0);
 
-    auto pending = brisk::spawn(accept_one(&listener));
-    TcpStream client = co_await TcpStream::connect("127.0.0.1", listener.port());
-    TcpStream server = co_await std::move(pending);
+    auto [client, server] = co_await connected_pair(listener);
     client.close();
     std::string_view at_end = co_await server.read();
     REQUIRE(at_end.empty());
 
-    pending = brisk::spawn(accept_one(&listener));
-    client = co_await TcpStream::connect("127.0.0.1", listener.port());
-    server = co_await std::move(pending);
-    client.reset();
+    auto second = co_await connected_pair(listener);
+    second.client.reset();
     bool reset_seen = false;
     try {
-      static_cast<void>(co_await server.read());
+      static_cast<void>(co_await second.server.read());
     } catch (const brisk::UvError&) {
       reset_seen = true;
     }
@@ -164,9 +161,7 @@ TEST_CASE("read and accept are cancellable and leak nothing", "[tcp][cancel]") {
     REQUIRE_THROWS_AS(co_await std::move(waiting), brisk::CancelledError);
 
     // After the cancelled accept, the listener still accepts.
-    auto pending = brisk::spawn(accept_one(&listener));
-    TcpStream client = co_await TcpStream::connect("127.0.0.1", listener.port());
-    TcpStream server = co_await std::move(pending);
+    auto [client, server] = co_await connected_pair(listener);
 
     auto reader = [](TcpStream* s) -> Task<std::string> { co_return std::string(co_await s->read()); };
     auto blocked = brisk::spawn(reader(&server));
@@ -184,9 +179,7 @@ TEST_CASE("read and accept are cancellable and leak nothing", "[tcp][cancel]") {
 TEST_CASE("closing a stream wakes its parked reader", "[tcp]") {
   brisk::run([]() -> Task<void> {
     auto listener = TcpListener::bind("127.0.0.1", 0);
-    auto pending = brisk::spawn(accept_one(&listener));
-    TcpStream client = co_await TcpStream::connect("127.0.0.1", listener.port());
-    TcpStream server = co_await std::move(pending);
+    auto [client, server] = co_await connected_pair(listener);
     auto reader = [](TcpStream* s) -> Task<void> { static_cast<void>(co_await s->read()); };
     auto blocked = brisk::spawn(reader(&server));
     co_await brisk::sleep(2ms);
@@ -202,9 +195,7 @@ TEST_CASE("writing to a peer that has gone fails with UvError, not SIGPIPE", "[t
     REQUIRE(action.sa_handler == SIG_IGN);
 
     auto listener = TcpListener::bind("127.0.0.1", 0);
-    auto pending = brisk::spawn(accept_one(&listener));
-    TcpStream client = co_await TcpStream::connect("127.0.0.1", listener.port());
-    TcpStream server = co_await std::move(pending);
+    auto [client, server] = co_await connected_pair(listener);
     client.close();
     // The first write after the FIN is answered with a RST; the next one
     // fails, and with SIGPIPE's default action it would end this process.
@@ -224,9 +215,7 @@ TEST_CASE("writing to a peer that has gone fails with UvError, not SIGPIPE", "[t
 TEST_CASE("send() queues what the socket cannot take yet, in order, and a close drops the rest", "[tcp]") {
   brisk::run([]() -> Task<void> {
     auto listener = TcpListener::bind("127.0.0.1", 0);
-    auto pending = brisk::spawn(accept_one(&listener));
-    TcpStream client = co_await TcpStream::connect("127.0.0.1", listener.port());
-    TcpStream server = co_await std::move(pending);
+    auto [client, server] = co_await connected_pair(listener);
 
     // More than loopback's socket buffers hold: the rest waits in libuv's
     // queue, owned by the stream.
@@ -327,9 +316,7 @@ TEST_CASE("a hang-up watch cancels the task when the peer closes, and keeps earl
     auto listener = TcpListener::bind("127.0.0.1", 0);
 
     // Bytes that arrive while the task is busy elsewhere wait for its next read().
-    auto pending = brisk::spawn(accept_one(&listener));
-    TcpStream client = co_await TcpStream::connect("127.0.0.1", listener.port());
-    TcpStream server = co_await std::move(pending);
+    auto [client, server] = co_await connected_pair(listener);
     server.watch_hangup(brisk::current_task());
     co_await client.write("early");
     co_await brisk::sleep(20ms);
