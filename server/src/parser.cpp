@@ -96,6 +96,7 @@ void RequestParser::begin_message() noexcept {
   head_->clear();
   head_bytes_ = 0;
   line_ = Line::leading;
+  target_scanned_ = 0;
   last_ = 0;
   protocol_matched_ = 0;
   version_seen_ = false;
@@ -179,8 +180,8 @@ ParseStep RequestParser::parse_head(std::string_view data) {
     if (stop < data.data() || stop > data.data() + len) {
       stop = data.data() + len;
     }
-    if (const char* why = scan_head(data.data(), stop)) {
-      fail(400, why);
+    if (const ParseError fault = scan_head(data.data(), stop); fault.status != 0) {
+      fail(fault.status, fault.reason);
       return failed(0);
     }
   }
@@ -201,8 +202,8 @@ ParseStep RequestParser::parse_head(std::string_view data) {
     fail(err == HPE_INVALID_VERSION && reason == "Invalid HTTP version" ? 505 : 400, reason);
     return failed(0);
   }
-  if (const char* why = scan_head(data.data(), data.data() + consumed)) {
-    fail(400, why);
+  if (const ParseError fault = scan_head(data.data(), data.data() + consumed); fault.status != 0) {
+    fail(fault.status, fault.reason);
     return failed(consumed);
   }
   head_bytes_ += consumed;
@@ -216,13 +217,13 @@ ParseStep RequestParser::parse_head(std::string_view data) {
   return {ParseEvent::need_more, consumed, {}};
 }
 
-const char* RequestParser::scan_head(const char* p, const char* end) noexcept {
+ParseError RequestParser::scan_head(const char* p, const char* end) noexcept {
   while (p < end) {
     const char c = *p;
     switch (line_) {
       case Line::leading:
         if (c == '\n') {
-          return "bare LF before the request line";
+          return {400, "bare LF before the request line"};
         }
         if (c != '\r') {
           line_ = Line::method;
@@ -232,7 +233,7 @@ const char* RequestParser::scan_head(const char* p, const char* end) noexcept {
         break;
       case Line::leading_lf:
         if (c != '\n') {
-          return "bare CR before the request line";
+          return {400, "bare CR before the request line"};
         }
         line_ = Line::leading;
         break;
@@ -243,44 +244,57 @@ const char* RequestParser::scan_head(const char* p, const char* end) noexcept {
           ++p;
         }
         if (p == end) {
-          return nullptr;
+          return {};
         }
         line_ = Line::target_start;
         break;
       case Line::target_start:
         if (c == ' ') {
-          return "two spaces in the request line";
+          return {400, "two spaces in the request line"};
         }
         line_ = Line::target;
         continue;
       case Line::target: {
-        // A CR or LF before the space: no protocol at all ("GET /\r\n", which
-        // llhttp takes as HTTP/0.9).
-        // A plain loop: find_first_of would call memchr once per byte.
-        while (p < end && *p != ' ' && *p != '\r' && *p != '\n') {
+        // Visible ASCII (RFC 9112 3.2; llhttp's loose build passes HTAB and
+        // bytes >= 0x80) up to the space, at most max_uri_bytes of it, each
+        // fault found in byte order whatever the reads were. A plain loop:
+        // find_first_of would call memchr once per byte.
+        const std::size_t room = limits_.max_uri_bytes - target_scanned_;
+        const char* limit = static_cast<std::size_t>(end - p) > room ? p + room : end;
+        const char* first = p;
+        while (p < limit && static_cast<unsigned char>(*p) > 0x20 && static_cast<unsigned char>(*p) < 0x7f) {
           ++p;
         }
+        target_scanned_ += static_cast<std::size_t>(p - first);
         if (p == end) {
-          return nullptr;
+          return {};
         }
-        if (*p != ' ') {
-          return "the request line does not end in HTTP/x.y after one space";
+        if (*p == ' ') {
+          line_ = Line::protocol;
+          break;
         }
-        line_ = Line::protocol;
-        break;
+        if (p == limit) {
+          return {414, "request target longer than the limit"};
+        }
+        // A CR or LF before the space: no protocol at all ("GET /\r\n", which
+        // llhttp takes as HTTP/0.9).
+        if (*p == '\r' || *p == '\n') {
+          return {400, "the request line does not end in HTTP/x.y after one space"};
+        }
+        return {400, "invalid character in the request target"};
       }
       case Line::protocol: {
         constexpr std::string_view protocol = "HTTP/";
         if (protocol_matched_ == 0 && end - p >= 5) {
           if (std::memcmp(p, protocol.data(), protocol.size()) != 0) {
-            return "the request line does not end in HTTP/x.y after one space";
+            return {400, "the request line does not end in HTTP/x.y after one space"};
           }
           p += protocol.size();
           line_ = Line::version;
           continue;
         }
         if (c != protocol[protocol_matched_]) {
-          return "the request line does not end in HTTP/x.y after one space";
+          return {400, "the request line does not end in HTTP/x.y after one space"};
         }
         if (++protocol_matched_ == protocol.size()) {
           line_ = Line::version;
@@ -292,25 +306,25 @@ const char* RequestParser::scan_head(const char* p, const char* end) noexcept {
           ++p;
         }
         if (p == end) {
-          return nullptr;
+          return {};
         }
         if (*p == '\n') {
-          return "bare LF ending the request line";
+          return {400, "bare LF ending the request line"};
         }
         line_ = Line::request_lf;
         break;
       case Line::request_lf:
         if (c != '\n') {
-          return "bare CR after the request line";
+          return {400, "bare CR after the request line"};
         }
         line_ = Line::field_start;
         break;
       case Line::field_start:
         if (c == ' ' || c == '\t') {
-          return "obs-fold: a header line starts with whitespace";
+          return {400, "obs-fold: a header line starts with whitespace"};
         }
         if (c == '\n') {
-          return "bare LF ending the head";
+          return {400, "bare LF ending the head"};
         }
         if (c != '\r') {
           line_ = Line::field;
@@ -322,11 +336,11 @@ const char* RequestParser::scan_head(const char* p, const char* end) noexcept {
         const void* found = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
         if (found == nullptr) {
           last_ = end[-1];
-          return nullptr;
+          return {};
         }
         const char* lf = static_cast<const char*>(found);
         if ((lf > p ? lf[-1] : last_) != '\r') {
-          return "bare LF ending a header line";
+          return {400, "bare LF ending a header line"};
         }
         p = lf;
         line_ = Line::field_start;
@@ -334,30 +348,22 @@ const char* RequestParser::scan_head(const char* p, const char* end) noexcept {
       }
       case Line::end_lf:
         if (c != '\n') {
-          return "bare CR ending the head";
+          return {400, "bare CR ending the head"};
         }
         line_ = Line::leading;
         break;
     }
     ++p;
   }
-  return nullptr;
+  return {};
 }
 
 int RequestParser::on_url(llhttp_t* p, const char* at, std::size_t n) {
   RequestParser& self = *self_of(p);
   std::string& target = self.head_->target;
-  // RFC 9112 3.2: visible ASCII only. llhttp's loose build passes HTAB and
-  // bytes >= 0x80. The bytes within the limit are checked before the limit,
-  // so that the answer does not depend on where a read ended.
-  const std::size_t room = self.limits_.max_uri_bytes - target.size();
-  for (std::size_t i = 0; i < std::min(n, room); ++i) {
-    auto c = static_cast<unsigned char>(at[i]);
-    if (c <= 0x20 || c >= 0x7f) {
-      return self.fail(400, "invalid character in the request target");
-    }
-  }
-  if (n > room) {
+  // scan_head checks the target's bytes and its length, in order with the
+  // rest of the head; this only keeps a long one out of the buffer.
+  if (n > self.limits_.max_uri_bytes - target.size()) {
     return self.fail(414, "request target longer than the limit");
   }
   target.append(at, n);

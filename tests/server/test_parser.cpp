@@ -492,6 +492,13 @@ TEST_CASE("parser: request target over max_uri_bytes is 414", "[parser][limits]"
   // pieces (found by tests/fuzz/fuzz_parser.cpp: whole, it was 414).
   CHECK(status_of("GET /a\x80" + std::string(200, 'a') + " HTTP/1.1\r\nHost: h\r\n\r\n", limits) == 400);
   CHECK(status_of("GET /" + std::string(120, 'a') + "\x80 HTTP/1.1\r\nHost: h\r\n\r\n", limits) == 414);
+  // Past the limit, a byte llhttp refuses itself, or a CR it lets through in
+  // an absolute target's scheme: whole, llhttp stopped there before the
+  // target reached the parser, and both were 400.
+  CHECK(status_of("GET /" + std::string(120, 'a') + "\x01 HTTP/1.1\r\nHost: h\r\n\r\n", limits) == 414);
+  CHECK(status_of("PUT " + std::string(150, 'W') + "\r\nHost: h\r\n\r\n", limits) == 414);
+  CHECK(status_of("GET /" + std::string(98, 'a') + "\x01" + std::string(50, 'a') + " HTTP/1.1\r\n\r\n", limits) == 400);
+  CHECK(status_of("PUT " + std::string(50, 'W') + "\r\nHost: h\r\n\r\n", limits) == 400);
 }
 
 TEST_CASE("parser: Content-Length over max_body_bytes is 413 at the head", "[parser][limits]") {

@@ -179,9 +179,9 @@ class RequestParser {
   ParseStep failed(std::size_t consumed) noexcept { return {ParseEvent::error, consumed, {}}; }
   void begin_message() noexcept;
   ParseStep parse_head(std::string_view data);
-  // Why the head bytes in [p, end) break a rule llhttp does not enforce, or
-  // nullptr. Resumable across calls.
-  const char* scan_head(const char* p, const char* end) noexcept;
+  // The first rule llhttp does not enforce that the head bytes in [p, end)
+  // break (status 0: none). Resumable across calls.
+  ParseError scan_head(const char* p, const char* end) noexcept;
   void note_transfer_coding(std::string_view value) noexcept;
   int check_head() noexcept;
   ParseStep parse_length_body(std::string_view data) noexcept;
@@ -199,6 +199,7 @@ class RequestParser {
   // Head state.
   std::size_t head_bytes_ = 0;
   Line line_;
+  std::size_t target_scanned_ = 0;  // bytes of the target scan_head has passed
   char last_ = 0;          // the last head byte scanned, for a CRLF split across reads
   std::uint8_t protocol_matched_ = 0;
   bool version_seen_ = false;  // llhttp read "HTTP/x.y" (not so for "GET /")
