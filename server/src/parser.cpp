@@ -273,13 +273,13 @@ ParseError RequestParser::scan_head(const char* p, const char* end) noexcept {
           line_ = Line::protocol;
           break;
         }
-        if (p == limit) {
-          return {414, "request target longer than the limit"};
-        }
         // A CR or LF before the space: no protocol at all ("GET /\r\n", which
-        // llhttp takes as HTTP/0.9).
+        // llhttp takes as HTTP/0.9). It ends the target rather than adding to it.
         if (*p == '\r' || *p == '\n') {
           return {400, "the request line does not end in HTTP/x.y after one space"};
+        }
+        if (p == limit) {
+          return {414, "request target longer than the limit"};
         }
         return {400, "invalid character in the request target"};
       }

@@ -499,6 +499,10 @@ TEST_CASE("parser: request target over max_uri_bytes is 414", "[parser][limits]"
   CHECK(status_of("PUT " + std::string(150, 'W') + "\r\nHost: h\r\n\r\n", limits) == 414);
   CHECK(status_of("GET /" + std::string(98, 'a') + "\x01" + std::string(50, 'a') + " HTTP/1.1\r\n\r\n", limits) == 400);
   CHECK(status_of("PUT " + std::string(50, 'W') + "\r\nHost: h\r\n\r\n", limits) == 400);
+  // A CR or LF right after a target of the largest size ends it: no protocol.
+  CHECK(status_of("GET /" + std::string(99, 'a') + "\r\nHost: h\r\n\r\n", limits) == 400);
+  CHECK(status_of("GET /" + std::string(99, 'a') + "\nHost: h\n\n", limits) == 400);
+  CHECK(status_of("PUT " + std::string(100, 'W') + "\r\nHost: h\r\n\r\n", limits) == 400);
 }
 
 TEST_CASE("parser: Content-Length over max_body_bytes is 413 at the head", "[parser][limits]") {
