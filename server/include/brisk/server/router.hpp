@@ -15,17 +15,19 @@
 // possibly empty). A literal segment beats a parameter, a parameter beats a
 // tail, whatever the order of registration, so "/users/me" and "/users/{id}"
 // can live together. A pattern registered twice for one method, a malformed
-// pattern, more than PathParams::capacity parameters, or a parameter named
-// differently from another route's parameter at the same position
-// ("/users/{id}" and "/users/{uid}/posts") throws std::invalid_argument when
-// added.
+// pattern (a '{' or '}' inside a literal; a name that is not a token or has a
+// '.'; a tail before the end), one name twice in a pattern, more than
+// PathParams::capacity parameters, or a parameter named differently from
+// another route's parameter at the same position ("/users/{id}" and
+// "/users/{uid}/posts"; a tail's position is its own) throws
+// std::invalid_argument, naming the pattern, when added.
 //
 // Precedence picks among the patterns that have a route for the request's
 // method: with GET "/a/{x}" and POST "/a/b", a GET of "/a/b" goes to "/a/{x}".
 // A path no pattern matches is answered 404; a path that matches, but not for
-// this method, 405 with Allow (the methods of every pattern it matches). GET
-// routes answer HEAD too (the connection drops the body). Both answers go
-// through the middleware like any handler.
+// this method, 405 with Allow (the methods of every pattern it matches, in
+// the order of Method). GET routes answer HEAD too (the connection drops the
+// body). Both answers go through the middleware like any handler.
 //
 // Threads: after freeze() the router is read-only, and every worker matches
 // against the same one concurrently. Handlers are called from every worker
