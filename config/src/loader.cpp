@@ -134,7 +134,7 @@ class Document {
       } else if (name == "plugin") {
         plugin_sections = table_of(name, node, "a table of [plugin.<name>] sections");
       } else {
-        unknown(key, name, top_level_suggestion(name));
+        unknown(key, detail::key_text(name), top_level_suggestion(name));
       }
     }
     // After the loop: [plugin.x] may come before the [[plugins.load]] naming x.
@@ -174,7 +174,7 @@ class Document {
   void apply_section(std::string_view section, const toml::node& node) {
     const auto* table = table_of(section, node, "a table ([" + std::string(section) + "])");
     for (const auto& [key, value] : *table) {
-      const std::string dotted = std::string(section) + "." + std::string(key.str());
+      const std::string dotted = std::string(section) + "." + detail::key_text(key.str());
       const auto* field = detail::find_field(section, key.str());
       if (field == nullptr) {
         unknown(key, dotted, detail::suggest_key(section, key.str()));
@@ -202,7 +202,7 @@ class Document {
       for (const auto& [key, value] : *table) {
         if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end()) {
           const std::vector<std::string> candidates(allowed.begin(), allowed.end());
-          unknown(key, name + "." + std::string(key.str()), detail::nearest(key.str(), candidates));
+          unknown(key, name + "." + detail::key_text(key.str()), detail::nearest(key.str(), candidates));
         }
       }
       out.push_back(table);
@@ -224,7 +224,7 @@ class Document {
     for (const auto& [key, value] : table) {
       if (key.str() != allowed) {
         const std::string candidate(allowed);
-        unknown(key, std::string(section) + "." + std::string(key.str()), detail::nearest(key.str(), {candidate}));
+        unknown(key, std::string(section) + "." + detail::key_text(key.str()), detail::nearest(key.str(), {candidate}));
       }
     }
   }
@@ -292,10 +292,11 @@ class Document {
       names.push_back(spec.name);
     }
     for (const auto& [key, value] : sections) {
-      const std::string dotted = "plugin." + std::string(key.str());
+      const std::string dotted = "plugin." + detail::key_text(key.str());
       const auto* section = table_of(dotted, value, "a table ([" + dotted + "])");
+      const std::string_view name = key.str();  // clang 14 cannot capture a structured binding
       const auto spec = std::find_if(config_.plugins.load.begin(), config_.plugins.load.end(),
-                                     [&](const PluginSpec& s) { return s.name == key.str(); });
+                                     [name](const PluginSpec& s) { return s.name == name; });
       if (spec == config_.plugins.load.end()) {
         std::string message = at(key.source()) + ": " + dotted + ": no [[plugins.load]] entry is named " +
                               detail::quote(key.str());
@@ -357,7 +358,7 @@ void Loader::load_toml(std::string_view text, std::string_view source_name) {
   } catch (const toml::parse_error& e) {
     const auto& where = e.source().begin;
     throw ConfigError(std::string(source_name) + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) +
-                      ": " + std::string(e.description()));
+                      ": " + detail::visible(e.description()));  // toml++ quotes the bytes it saw
   }
   Document(config_, origins_, source_name).apply(root);
 }

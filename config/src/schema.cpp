@@ -38,39 +38,62 @@ std::string Range::expected() const {
   return std::string(noun) + " from " + std::to_string(min) + " to " + std::to_string(max);
 }
 
+namespace {
+
+// Appends `c`, or its TOML escape if it is a control character.
+void append_visible(std::string& out, char c) {
+  const auto u = static_cast<unsigned char>(c);
+  switch (c) {
+    case '\n':
+      out += "\\n";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    default:
+      if (u < 0x20 || u == 0x7f) {
+        static constexpr char hex[] = "0123456789ABCDEF";
+        out += "\\u00";
+        out += hex[u >> 4];
+        out += hex[u & 0xf];
+      } else {
+        out += c;
+      }
+  }
+}
+
+}  // namespace
+
 std::string quote(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (u < 0x20 || u == 0x7f) {
-          static constexpr char hex[] = "0123456789ABCDEF";
-          out += "\\u00";
-          out += hex[u >> 4];
-          out += hex[u & 0xf];
-        } else {
-          out += c;
-        }
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else {
+      append_visible(out, c);
     }
   }
   out += '"';
   return out;
+}
+
+std::string visible(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    append_visible(out, c);
+  }
+  return out;
+}
+
+std::string key_text(std::string_view key) {
+  const bool bare = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+  });
+  return bare ? std::string(key) : quote(key);
 }
 
 bool is_url_path(std::string_view text) {
@@ -95,9 +118,15 @@ std::string Input::shown() const {
   if (node->is_table()) {
     return "(a table)";
   }
+  // On one line: toml++ writes a long array over several, and by default may
+  // write a string in it as a multi-line literal. Without format flags it
+  // writes basic strings (escaped) and no indentation, so only the array's
+  // own line breaks are left to turn into spaces.
   std::ostringstream out;
-  node->visit([&](const auto& value) { out << value; });
-  return out.str();
+  out << toml::toml_formatter(*node, toml::format_flags::none);
+  std::string shown = out.str();
+  std::replace(shown.begin(), shown.end(), '\n', ' ');
+  return shown;
 }
 
 void Input::fail(std::string_view expected) const { detail::fail(origin, key, shown(), expected); }

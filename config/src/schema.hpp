@@ -83,6 +83,11 @@ std::optional<std::string> nearest(std::string_view word, const std::vector<std:
 
 // A TOML basic string literal (double quotes, escapes).
 std::string quote(std::string_view text);
+// `text` with its control characters escaped as quote() escapes them.
+std::string visible(std::string_view text);
+// A key as TOML writes it: bare when it can be (letters, digits, '_', '-'),
+// else quoted, so that a message naming it stays on one line.
+std::string key_text(std::string_view key);
 
 // Formats values share with the lists of routes and plugins.
 inline constexpr std::string_view url_path_expected = "a URL path starting with /";

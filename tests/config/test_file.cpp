@@ -178,6 +178,11 @@ TEST_CASE("a value of the wrong type names key, value and the type expected", "[
         "brisk.toml:2: server.server_name = 5: expected printable ASCII of at most 256 characters");
   CHECK(error_of("[timeouts]\nidle_ms = [1, 2]\n") ==
         "brisk.toml:2: timeouts.idle_ms = [ 1, 2 ]: expected a number of milliseconds from 1 to 86400000");
+  // On one line, however long, with strings escaped (found by
+  // tests/fuzz/fuzz_config.cpp: toml++ wraps a long array).
+  CHECK(error_of("[timeouts]\nidle_ms = [\"" + std::string(120, 'a') + "\", 'x\ty']\n") ==
+        "brisk.toml:2: timeouts.idle_ms = [ \"" + std::string(120, 'a') +
+            "\", \"x\\ty\" ]: expected a number of milliseconds from 1 to 86400000");
   CHECK(error_of("server = 5\n") == "brisk.toml:1: server = 5: expected a table ([server])");
 }
 
@@ -209,6 +214,11 @@ TEST_CASE("an unknown key is an error that suggests the nearest key", "[file][er
         "brisk.toml:3: unknown key server.max_body_bytes (did you mean limits.max_body_bytes?)");
   CHECK(error_of("[limit]\nmax_body_bytes = 5\n") == "brisk.toml:1: unknown key limit (did you mean limits?)");
   CHECK(error_of("listen = \"0.0.0.0:80\"\n") == "brisk.toml:1: unknown key listen (did you mean server.listen?)");
+  // A quoted key is shown quoted: the message stays one line (found by
+  // tests/fuzz/fuzz_config.cpp).
+  CHECK(error_of("\"a\\nb\" = 1\n") == "brisk.toml:1: unknown key \"a\\nb\"");
+  CHECK(error_of("[limits]\n\"max body\" = 1\n") == "brisk.toml:2: unknown key limits.\"max body\"");
+  CHECK(error_of("[[routes.limit]]\npath = \"/a\"\n\"x\\ry\" = 1\n") == "brisk.toml:3: unknown key routes.limit[0].\"x\\ry\"");
   CHECK(error_of("[server]\ncolour = \"blue\"\n") == "brisk.toml:2: unknown key server.colour");
   CHECK(error_of("[[routes.limit]]\npath = \"/a\"\nconcurency = 2\n") ==
         "brisk.toml:3: unknown key routes.limit[0].concurency (did you mean concurrency?)");
@@ -300,6 +310,10 @@ TEST_CASE("a TOML syntax error names file:line:column", "[file][errors]") {
   CHECK(error_of("[server]\nlisten = \n") ==
         "brisk.toml:2:10: Error while parsing key-value pair: expected value, saw '\\n'");
   CHECK(error_of("[server]\nbacklog = 1\nbacklog = 2\n").starts_with("brisk.toml:3:"));
+  // toml++ quotes some bytes as they are; the message stays one line (found
+  // by tests/fuzz/fuzz_config.cpp).
+  CHECK(error_of("[log]\naccess = tru\n") ==
+        "brisk.toml:2:13: Error while parsing boolean: expected 'true', saw 'tru\\n'");
 }
 
 TEST_CASE("load_file reads a file and names it in errors", "[file][errors]") {
