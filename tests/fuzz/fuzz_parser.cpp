@@ -12,9 +12,11 @@
 
 #include <brisk/server/parser.hpp>
 
+#include "promise.hpp"
+
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -22,21 +24,12 @@
 
 namespace {
 
+using brisk::fuzz::broken;
+using brisk::fuzz::expect;
 using brisk::server::ParseEvent;
 using brisk::server::ParserLimits;
 using brisk::server::ParseStep;
 using brisk::server::RequestParser;
-
-[[noreturn]] void broken(const char* promise) {
-  std::fprintf(stderr, "fuzz_parser: %s\n", promise);
-  std::abort();
-}
-
-void expect(bool holds, const char* promise) {
-  if (!holds) {
-    broken(promise);
-  }
-}
 
 // Small limits, so that inputs a fuzzer finds reach every one of them.
 ParserLimits small_limits() {

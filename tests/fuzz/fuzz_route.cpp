@@ -23,11 +23,11 @@
 #include <brisk/server/router.hpp>
 #include <brisk/server/url.hpp>
 
+#include "promise.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -39,6 +39,8 @@
 namespace {
 
 using brisk::Task;
+using brisk::fuzz::broken;
+using brisk::fuzz::expect;
 using brisk::server::HttpError;
 using brisk::server::Method;
 using brisk::server::Next;
@@ -46,17 +48,6 @@ using brisk::server::Request;
 using brisk::server::RequestHead;
 using brisk::server::Response;
 using brisk::server::Router;
-
-[[noreturn]] void broken(const std::string& promise) {
-  std::fprintf(stderr, "fuzz_route: %s\n", promise.c_str());
-  std::abort();
-}
-
-void expect(bool holds, const std::string& promise) {
-  if (!holds) {
-    broken(promise);
-  }
-}
 
 constexpr std::array methods{Method::get, Method::post, Method::head, Method::put, Method::delete_};
 
