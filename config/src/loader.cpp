@@ -385,14 +385,14 @@ void Loader::load_environment(const Environment& env) {
       }
       continue;
     }
-    const std::string dotted = key.empty() ? section : section + "." + key;
+    const std::string dotted = key.empty() ? section : section + "." + detail::key_text(key);
     const auto* field = detail::find_field(section, key);
     if (field == nullptr) {
       auto suggestion = detail::suggest_key(section, key);
       if (suggestion) {
         suggestion = env_name(*suggestion);
       }
-      detail::fail_unknown(name, dotted, suggestion);
+      detail::fail_unknown(detail::visible(name), dotted, suggestion);
     }
     field->assign(config_, Input{dotted, name, nullptr, value});
     origins_[dotted] = name;

@@ -112,6 +112,8 @@ TEST_CASE("an unknown variable in a section is an error that suggests its name",
         "BRISK_SERVER_MAX_BODY_BYTES: unknown key server.max_body_bytes (did you mean "
         "BRISK_LIMITS_MAX_BODY_BYTES?)");
   CHECK(error_of({{"BRISK_LOG", "debug"}}) == "BRISK_LOG: unknown key log");
+  // Any name the environment can hold, on one line.
+  CHECK(error_of({{"BRISK_LOG_A\nB", "1"}}) == "BRISK_LOG_A\\nB: unknown key log.\"a\\nb\"");
   CHECK(error_of({{"BRISK_ROUTES_LIMIT", "x"}}) == "BRISK_ROUTES_LIMIT: [routes] can only be set in the config file");
   CHECK(error_of({{"BRISK_PLUGIN_HELLO_GREETING", "x"}}) ==
         "BRISK_PLUGIN_HELLO_GREETING: [plugin] can only be set in the config file");
