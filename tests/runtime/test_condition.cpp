@@ -116,8 +116,13 @@ TEST_CASE("Condition: notify(n) wakes n waiters, and a waiter whose predicate is
       s.items = 1;
       s.cond.notify(2);
     }
-    co_await brisk::sleep(1ms);
     // Two woke; the first took the item, the second found none and waits again.
+    // That takes the first's sleep(0ms), then a turn for the second: let the
+    // loop turn until it has. (A 1 ms sleep raced it: when a turn took longer,
+    // this task's timer came due with the first's, and ran before the second.)
+    for (int turn = 0; turn < 100 && s.cond.waiters() != 2; ++turn) {
+      co_await brisk::sleep(0ms);
+    }
     REQUIRE(s.order == std::vector<int>{0});
     REQUIRE(s.cond.waiters() == 2);
     REQUIRE(s.items == 0);
