@@ -95,7 +95,11 @@ TEST_CASE("a child failing before anyone waits still cancels its siblings at onc
     group.spawn(slow_to_cancel(1000, 0, &cancelled));
     group.spawn(slow_to_cancel(1000, 0, &cancelled));
     group.spawn(fail_after(10, "early"));
-    co_await brisk::sleep(60ms);  // busy elsewhere, not in wait()
+    // Busy elsewhere, not in wait(), while the siblings are cancelled (each
+    // counts after its cleanup timer): well before their 1 s sleeps end.
+    for (auto until = Clock::now() + 500ms; cancelled < 2 && Clock::now() < until;) {
+      co_await brisk::sleep(5ms);
+    }
     REQUIRE(cancelled == 2);
     REQUIRE(group.size() == 0);
     // The group refuses new work once it has failed.
@@ -248,7 +252,12 @@ TEST_CASE("a TaskGroup destroyed with live children cancels them and logs an err
       co_await brisk::sleep(5ms);
     }  // no wait(): a bug, reported
     REQUIRE(captured->contains("TaskGroup destroyed with 2 child task(s) still running"));
-    co_await brisk::sleep(50ms);  // the detached children finish on their own
+    // The detached children finish on their own, after 10 ms cleanup timers:
+    // well before their 1 s sleeps end.
+    for (auto until = Clock::now() + 500ms;
+         (cancelled < 2 || brisk::all_tasks().size() != 1) && Clock::now() < until;) {
+      co_await brisk::sleep(5ms);
+    }
     REQUIRE(cancelled == 2);
     REQUIRE(brisk::all_tasks().size() == 1);
   }(&log));

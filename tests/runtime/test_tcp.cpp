@@ -457,10 +457,15 @@ TEST_CASE("edge-triggered reads: a FIN with the last bytes cancels a hang-up-wat
     // As a handler runs: nobody reads, the stream watches for a hang-up and
     // keeps what arrives. Two short reads switch it to edge-triggered.
     auto handler = brisk::spawn(busy_while_watched(&server));
-    raw_send(client, "x");
-    co_await brisk::sleep(20ms);
-    raw_send(client, "y");
     const int fd = server.fileno();
+    raw_send(client, "x");
+    // "y" only once "x" has been read, so that they are two reads.
+    bool x_read = co_await eventually([fd] {
+      int queued = -1;
+      return ioctl(fd, FIONREAD, &queued) == 0 && queued == 0;
+    });
+    REQUIRE(x_read);
+    raw_send(client, "y");
     bool armed = co_await eventually([fd] { return edge_triggered(fd); });
     raw_send(client, "z");
     ::shutdown(client, SHUT_WR);
