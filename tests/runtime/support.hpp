@@ -5,7 +5,9 @@
 #include <brisk/runtime/spawn.hpp>
 #include <brisk/runtime/task.hpp>
 #include <brisk/runtime/tcp.hpp>
+#include <brisk/runtime/timer.hpp>
 
+#include <chrono>
 #include <utility>
 
 namespace brisk::test {
@@ -19,6 +21,22 @@ Task<bool> ends_cancelled(JoinHandle<T>& h) {
     co_return true;
   }
   co_return false;
+}
+
+// Polls `done` every millisecond from the loop, so that the test never blocks
+// the loop it observes, until it holds or `limit` has passed; whether it held.
+// For state other tasks reach after timers or I/O of their own: a fixed sleep
+// races them when the machine is slow.
+template <typename Pred>
+Task<bool> eventually(Pred done, std::chrono::milliseconds limit = std::chrono::seconds(3)) {
+  const auto give_up = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > give_up) {
+      co_return false;
+    }
+    co_await sleep(std::chrono::milliseconds(1));
+  }
+  co_return true;
 }
 
 inline Task<TcpStream> accept_one(TcpListener* listener) { co_return co_await listener->accept(); }

@@ -19,6 +19,7 @@ using brisk::JoinHandle;
 using brisk::Lock;
 using brisk::Task;
 using brisk::test::ends_cancelled;
+using brisk::test::eventually;
 
 namespace {
 
@@ -117,12 +118,10 @@ TEST_CASE("Condition: notify(n) wakes n waiters, and a waiter whose predicate is
       s.cond.notify(2);
     }
     // Two woke; the first took the item, the second found none and waits again.
-    // That takes the first's sleep(0ms), then a turn for the second: let the
-    // loop turn until it has. (A 1 ms sleep raced it: when a turn took longer,
-    // this task's timer came due with the first's, and ran before the second.)
-    for (int turn = 0; turn < 100 && s.cond.waiters() != 2; ++turn) {
-      co_await brisk::sleep(0ms);
-    }
+    // That takes the first's sleep(0ms), then a turn for the second: poll until
+    // it has. (A 1 ms sleep raced it: when a turn took longer, this task's
+    // timer came due with the first's, and ran before the second.)
+    static_cast<void>(co_await eventually([&s] { return s.cond.waiters() == 2; }, 100ms));
     REQUIRE(s.order == std::vector<int>{0});
     REQUIRE(s.cond.waiters() == 2);
     REQUIRE(s.items == 0);

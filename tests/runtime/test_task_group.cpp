@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support.hpp"
+
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -15,6 +17,7 @@
 
 using namespace std::chrono_literals;
 using brisk::Task;
+using brisk::test::eventually;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -97,9 +100,7 @@ TEST_CASE("a child failing before anyone waits still cancels its siblings at onc
     group.spawn(fail_after(10, "early"));
     // Busy elsewhere, not in wait(), while the siblings are cancelled (each
     // counts after its cleanup timer): well before their 1 s sleeps end.
-    for (auto until = Clock::now() + 500ms; cancelled < 2 && Clock::now() < until;) {
-      co_await brisk::sleep(5ms);
-    }
+    static_cast<void>(co_await eventually([&cancelled] { return cancelled == 2; }, 500ms));
     REQUIRE(cancelled == 2);
     REQUIRE(group.size() == 0);
     // The group refuses new work once it has failed.
@@ -254,10 +255,8 @@ TEST_CASE("a TaskGroup destroyed with live children cancels them and logs an err
     REQUIRE(captured->contains("TaskGroup destroyed with 2 child task(s) still running"));
     // The detached children finish on their own, after 10 ms cleanup timers:
     // well before their 1 s sleeps end.
-    for (auto until = Clock::now() + 500ms;
-         (cancelled < 2 || brisk::all_tasks().size() != 1) && Clock::now() < until;) {
-      co_await brisk::sleep(5ms);
-    }
+    static_cast<void>(
+        co_await eventually([&cancelled] { return cancelled == 2 && brisk::all_tasks().size() == 1; }, 500ms));
     REQUIRE(cancelled == 2);
     REQUIRE(brisk::all_tasks().size() == 1);
   }(&log));

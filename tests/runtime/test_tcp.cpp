@@ -22,7 +22,6 @@
 #include <csignal>
 #include <cstdint>
 #include <fstream>
-#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -36,6 +35,7 @@ using brisk::TcpStream;
 using brisk::test::accept_one;
 using brisk::test::connected_pair;
 using brisk::test::ends_cancelled;
+using brisk::test::eventually;
 
 namespace {
 
@@ -386,17 +386,6 @@ Task<void> collect(TcpStream* s, Received* r) {
     }
     r->bytes.append(data);
   }
-}
-
-// Polls `done` every millisecond for up to `limit`.
-Task<bool> eventually(std::function<bool()> done, std::chrono::milliseconds limit = 3000ms) {
-  for (auto waited = 0ms; waited < limit; waited += 1ms) {
-    if (done()) {
-      co_return true;
-    }
-    co_await brisk::sleep(1ms);
-  }
-  co_return done();
 }
 
 // A server stream on `listener` with a raw client, switched to edge-triggered

@@ -24,22 +24,10 @@
 using namespace std::chrono_literals;
 using brisk::Task;
 using brisk::ThreadPool;
+using brisk::test::eventually;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-// Polls `done` from the loop, so the test never blocks the loop it observes.
-template <typename Pred>
-Task<bool> eventually(Pred done) {
-  auto give_up = Clock::now() + 5s;
-  while (!done()) {
-    if (Clock::now() > give_up) {
-      co_return false;
-    }
-    co_await brisk::sleep(1ms);
-  }
-  co_return true;
-}
 
 // Holds a worker until opened. The wait is bounded, so that a broken pool
 // fails the test instead of hanging it.
@@ -153,7 +141,7 @@ TEST_CASE("with no queue, a job runs only on a free thread", "[thread_pool]") {
     int alone = co_await brisk::to_thread(*p, [] { return 1; });
     REQUIRE(alone == 1);
     auto running = brisk::spawn(hold_worker(p, gate));
-    bool started = co_await eventually([p] { return p->running() == 1; });
+    bool started = co_await eventually([p] { return p->running() == 1; }, 5s);
     REQUIRE(started);
     bool overloaded = false;
     try {
@@ -175,10 +163,10 @@ TEST_CASE("a full queue raises OverloadedError at once", "[thread_pool]") {
   Gate release;
   brisk::run([](ThreadPool* p, Gate* gate) -> Task<void> {
     auto running = brisk::spawn(hold_worker(p, gate));
-    bool started = co_await eventually([p] { return p->running() == 1; });
+    bool started = co_await eventually([p] { return p->running() == 1; }, 5s);
     REQUIRE(started);
     auto queued = brisk::spawn(hold_worker(p, gate));
-    bool waiting = co_await eventually([p] { return p->queue_depth() == 1; });
+    bool waiting = co_await eventually([p] { return p->queue_depth() == 1; }, 5s);
     REQUIRE(waiting);
 
     bool overloaded = false;
@@ -207,14 +195,14 @@ TEST_CASE("a task cancelled while its job is queued wakes at once and the job ne
   std::atomic<bool> ran{false};
   brisk::run([](ThreadPool* p, Gate* gate, std::atomic<bool>* flag) -> Task<void> {
     auto busy = brisk::spawn(hold_worker(p, gate));
-    bool started = co_await eventually([p] { return p->running() == 1; });
+    bool started = co_await eventually([p] { return p->running() == 1; }, 5s);
     REQUIRE(started);
 
     auto victim = [](ThreadPool* pool_, std::atomic<bool>* f) -> Task<void> {
       co_await brisk::to_thread(*pool_, [f] { *f = true; });
     };
     auto h = brisk::spawn(victim(p, flag));
-    bool queued = co_await eventually([p] { return p->queue_depth() == 1; });
+    bool queued = co_await eventually([p] { return p->queue_depth() == 1; }, 5s);
     REQUIRE(queued);
 
     auto before = Clock::now();
@@ -257,7 +245,7 @@ TEST_CASE("a task cancelled while its job runs raises CancelledError only after 
     };
     bool wrote_in_time = false;
     auto h = brisk::spawn(victim(p, gate, &wrote_in_time));
-    bool started = co_await eventually([p] { return p->running() == 1; });
+    bool started = co_await eventually([p] { return p->running() == 1; }, 5s);
     REQUIRE(started);
 
     h.cancel();
@@ -303,7 +291,7 @@ TEST_CASE("a timer already due when the loop polls wakes its task while a job is
   Gate release;
   auto took = brisk::run([](ThreadPool* p, Gate* gate) -> Task<Clock::duration> {
     auto busy = brisk::spawn(hold_worker(p, gate));
-    bool started = co_await eventually([p] { return p->running() == 1; });
+    bool started = co_await eventually([p] { return p->running() == 1; }, 5s);
     REQUIRE(started);
     auto before = Clock::now();
     auto napper = brisk::spawn([]() -> Task<void> { co_await brisk::sleep(1ms); }());
@@ -358,10 +346,10 @@ TEST_CASE("shutdown completes queued jobs as cancelled and refuses new ones", "[
   std::thread stopper;
   brisk::run([](ThreadPool* p, Gate* gate, std::thread* stop) -> Task<void> {
     auto busy = brisk::spawn(hold_worker(p, gate));
-    bool started = co_await eventually([p] { return p->running() == 1; });
+    bool started = co_await eventually([p] { return p->running() == 1; }, 5s);
     REQUIRE(started);
     auto queued = brisk::spawn(hold_worker(p, gate));
-    bool waiting = co_await eventually([p] { return p->queue_depth() == 1; });
+    bool waiting = co_await eventually([p] { return p->queue_depth() == 1; }, 5s);
     REQUIRE(waiting);
 
     // shutdown() joins the busy worker, so it cannot run on the loop thread.
