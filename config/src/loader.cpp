@@ -33,14 +33,9 @@ constexpr std::array<std::string_view, 3> list_sections{"routes", "plugins", "pl
 
 constexpr Range concurrency_range{1, 1'000'000};
 constexpr Range wait_range{0, 24 * 3600 * 1000, "a number of milliseconds"};
+// A plugin's name is a bare key, so that its [plugin.<name>] section can be written.
 constexpr std::string_view plugin_name_expected = "a name of letters, digits, '_' and '-'";
 constexpr std::string_view plugin_path_expected = "the path of a shared library";
-
-bool is_plugin_name(std::string_view name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-  });
-}
 
 bool is_plugin_path(std::string_view path) { return !path.empty() && path.find('\0') == std::string_view::npos; }
 
@@ -98,7 +93,7 @@ void check_config(const Config& config, const OriginOf& origin_of) {
   for (std::size_t i = 0; i < plugins.size(); ++i) {
     const auto& plugin = plugins[i];
     const std::string name_key = indexed("plugins.load", i, "name");
-    if (!is_plugin_name(plugin.name)) {
+    if (!detail::is_bare_key(plugin.name)) {
       detail::fail(origin_of(name_key), name_key, detail::quote(plugin.name), plugin_name_expected);
     }
     for (std::size_t j = 0; j < i; ++j) {
@@ -174,7 +169,7 @@ class Document {
   void apply_section(std::string_view section, const toml::node& node) {
     const auto* table = table_of(section, node, "a table ([" + std::string(section) + "])");
     for (const auto& [key, value] : *table) {
-      const std::string dotted = std::string(section) + "." + detail::key_text(key.str());
+      const std::string dotted = detail::child_key(section, key.str());
       const auto* field = detail::find_field(section, key.str());
       if (field == nullptr) {
         unknown(key, dotted, detail::suggest_key(section, key.str()));
@@ -202,7 +197,7 @@ class Document {
       for (const auto& [key, value] : *table) {
         if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end()) {
           const std::vector<std::string> candidates(allowed.begin(), allowed.end());
-          unknown(key, name + "." + detail::key_text(key.str()), detail::nearest(key.str(), candidates));
+          unknown(key, detail::child_key(name, key.str()), detail::nearest(key.str(), candidates));
         }
       }
       out.push_back(table);
@@ -224,7 +219,7 @@ class Document {
     for (const auto& [key, value] : table) {
       if (key.str() != allowed) {
         const std::string candidate(allowed);
-        unknown(key, std::string(section) + "." + detail::key_text(key.str()), detail::nearest(key.str(), {candidate}));
+        unknown(key, detail::child_key(section, key.str()), detail::nearest(key.str(), {candidate}));
       }
     }
   }
@@ -278,7 +273,7 @@ class Document {
       }
       const Input name = required(*entry, "name", name_key);
       spec.name = name.string(plugin_name_expected);
-      if (!is_plugin_name(spec.name)) {
+      if (!detail::is_bare_key(spec.name)) {
         name.fail(plugin_name_expected);
       }
       specs.push_back(std::move(spec));
@@ -292,7 +287,7 @@ class Document {
       names.push_back(spec.name);
     }
     for (const auto& [key, value] : sections) {
-      const std::string dotted = "plugin." + detail::key_text(key.str());
+      const std::string dotted = detail::child_key("plugin", key.str());
       const auto* section = table_of(dotted, value, "a table ([" + dotted + "])");
       const std::string_view name = key.str();  // clang 14 cannot capture a structured binding
       const auto spec = std::find_if(config_.plugins.load.begin(), config_.plugins.load.end(),
@@ -385,7 +380,7 @@ void Loader::load_environment(const Environment& env) {
       }
       continue;
     }
-    const std::string dotted = key.empty() ? section : section + "." + detail::key_text(key);
+    const std::string dotted = key.empty() ? section : detail::child_key(section, key);
     const auto* field = detail::find_field(section, key);
     if (field == nullptr) {
       auto suggestion = detail::suggest_key(section, key);

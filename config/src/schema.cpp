@@ -89,11 +89,16 @@ std::string visible(std::string_view text) {
   return out;
 }
 
-std::string key_text(std::string_view key) {
-  const bool bare = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+bool is_bare_key(std::string_view key) {
+  return !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
   });
-  return bare ? std::string(key) : quote(key);
+}
+
+std::string key_text(std::string_view key) { return is_bare_key(key) ? std::string(key) : quote(key); }
+
+std::string child_key(std::string_view parent, std::string_view key) {
+  return std::string(parent) + "." + key_text(key);
 }
 
 bool is_url_path(std::string_view text) {
