@@ -13,6 +13,10 @@ static_assert(static_cast<int>(Method::patch) == HTTP_PATCH);
 static_assert(static_cast<int>(Method::source) == HTTP_SOURCE);
 static_assert(method_count == HTTP_SOURCE + 1);
 
+// Reasons more than one check gives.
+constexpr std::string_view no_protocol = "the request line does not end in HTTP/x.y after one space";
+constexpr std::string_view target_too_long = "request target longer than the limit";
+
 // Where the head scan is: it only checks what llhttp lets through (see the
 // table in parser.hpp), so most states just wait for a delimiter.
 enum class RequestParser::Line : std::uint8_t {
@@ -276,10 +280,10 @@ ParseError RequestParser::scan_head(const char* p, const char* end) noexcept {
         // A CR or LF before the space: no protocol at all ("GET /\r\n", which
         // llhttp takes as HTTP/0.9). It ends the target rather than adding to it.
         if (*p == '\r' || *p == '\n') {
-          return {400, "the request line does not end in HTTP/x.y after one space"};
+          return {400, no_protocol};
         }
         if (p == limit) {
-          return {414, "request target longer than the limit"};
+          return {414, target_too_long};
         }
         return {400, "invalid character in the request target"};
       }
@@ -287,14 +291,14 @@ ParseError RequestParser::scan_head(const char* p, const char* end) noexcept {
         constexpr std::string_view protocol = "HTTP/";
         if (protocol_matched_ == 0 && end - p >= 5) {
           if (std::memcmp(p, protocol.data(), protocol.size()) != 0) {
-            return {400, "the request line does not end in HTTP/x.y after one space"};
+            return {400, no_protocol};
           }
           p += protocol.size();
           line_ = Line::version;
           continue;
         }
         if (c != protocol[protocol_matched_]) {
-          return {400, "the request line does not end in HTTP/x.y after one space"};
+          return {400, no_protocol};
         }
         if (++protocol_matched_ == protocol.size()) {
           line_ = Line::version;
@@ -364,7 +368,7 @@ int RequestParser::on_url(llhttp_t* p, const char* at, std::size_t n) {
   // scan_head checks the target's bytes and its length, in order with the
   // rest of the head; this only keeps a long one out of the buffer.
   if (n > self.limits_.max_uri_bytes - target.size()) {
-    return self.fail(414, "request target longer than the limit");
+    return self.fail(414, target_too_long);
   }
   target.append(at, n);
   return 0;
@@ -518,7 +522,7 @@ int RequestParser::check_head() noexcept {
   // llhttp takes a request line without a version ("GET /") as HTTP/0.9,
   // and may call this before the head scan has seen that line's end.
   if (!version_seen_) {
-    return fail(400, "the request line does not end in HTTP/x.y after one space");
+    return fail(400, no_protocol);
   }
   if (head.method == Method::connect) {
     return fail(501, "CONNECT is not supported");
