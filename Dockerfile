@@ -27,13 +27,10 @@ COPY . .
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DBRISK_BUILD_TESTS=OFF -DBRISK_BUILD_BENCH=OFF \
  && cmake --build /build --target brisk -j "$(nproc)"
-# Stage exactly what the runtime image gets under /out. The install rules, if
-# the project has them, place the binary; otherwise take it from the build
-# tree. The shipped configuration is config/brisk.toml either way.
-RUN cmake --install /build --prefix /out/usr/local \
- && if [ ! -x /out/usr/local/bin/brisk ]; then \
-      install -D -m 0755 /build/server/brisk /out/usr/local/bin/brisk; \
-    fi \
+# Stage exactly what the runtime image gets under /out: the daemon (not the
+# plugin SDK, which is for building plugins) and the shipped configuration.
+# strip keeps the symbols the daemon exports to plugins.
+RUN cmake --install /build --component daemon --prefix /out/usr/local \
  && strip /out/usr/local/bin/brisk \
  && install -D -m 0644 config/brisk.toml /out/etc/brisk/brisk.toml
 

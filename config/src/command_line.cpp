@@ -1,4 +1,5 @@
 #include <brisk/config/command_line.hpp>
+#include <brisk/version.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -24,7 +25,7 @@ ExitRequest config_error(const ConfigError& e, bool from_flag) {
 
 }  // namespace
 
-std::string version_string() { return "brisk " BRISK_VERSION; }
+std::string version_string() { return "brisk " BRISK_VERSION " (plugin SDK " BRISK_SDK_BUILD ")"; }
 
 CommandLine parse_command_line(int argc, const char* const* argv, const Environment& env) {
   CLI::App app{"brisk: a high-concurrency HTTP/1.1 server", "brisk"};

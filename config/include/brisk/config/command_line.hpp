@@ -41,7 +41,7 @@ CommandLine parse_command_line(int argc, const char* const* argv, const Environm
 // The same with process_environment().
 CommandLine parse_command_line(int argc, const char* const* argv);
 
-// "brisk 0.1.0", what --version prints.
+// "brisk 0.1.0 (plugin SDK 0.1.0+<fingerprint>)", what --version prints.
 std::string version_string();
 
 }  // namespace brisk::config
