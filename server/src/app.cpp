@@ -1,9 +1,11 @@
 #include <brisk/handlers/demo.hpp>
+#include <brisk/runtime/log.hpp>
 #include <brisk/runtime/thread_pool.hpp>
 #include <brisk/server/app.hpp>
 #include <brisk/server/date_cache.hpp>
 
 #include "open_files.hpp"
+#include "plugin_library.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -23,10 +25,6 @@ ParserLimits limits_from(const config::LimitsConfig& limits) {
 
 App::App(const config::Config& cfg, LogFile* access_log, const std::function<void(Router&)>& add_routes)
     : config(cfg), access_log_(access_log), parser_limits_(limits_from(cfg.limits)) {
-  if (!config.plugins.load.empty()) {
-    throw std::invalid_argument("plugins.load: this build of brisk cannot load plugins yet (\"" +
-                                config.plugins.load.front().path + "\")");
-  }
   if (config.server.demo) {
     handlers::add_demo_routes(router_);
   }
@@ -45,6 +43,14 @@ App::App(const config::Config& cfg, LogFile* access_log, const std::function<voi
       r.headers().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
       co_return r;
     });
+  }
+  // Last, so that a plugin taking a path brisk already serves is refused by
+  // the router with the plugin's name on the message.
+  for (const auto& spec : config.plugins.load) {
+    const std::size_t before = router_.routes();
+    plugins_.emplace_back(spec, router_);
+    log(LogLevel::info, "plugin " + spec.name + ": loaded " + spec.path + ", " +
+                            std::to_string(router_.routes() - before) + " route(s)");
   }
   for (const auto& limit : config.routes.limit) {
     if (!router_.limit(limit.path, {limit.concurrency, limit.wait_ms})) {
@@ -78,6 +84,10 @@ App::App(const config::Config& cfg, LogFile* access_log, const std::function<voi
                       [] { return static_cast<double>(ThreadPool::default_pool().running()); });
   metrics_->add_gauge("process_max_fds", "The open-file limit (soft RLIMIT_NOFILE).", "", open_file_limit);
 }
+
+// Here, where PluginLibrary is complete; members go in reverse order, the
+// router before the plugins whose code it holds.
+App::~App() = default;
 
 std::uint64_t App::body_limit(const Route* route) const noexcept {
   if (route != nullptr && route->options.max_body_bytes) {

@@ -96,19 +96,27 @@ def _toml_value(v):
 
 
 def to_toml(config):
-    """{section: {key: value}} with [[routes.limit]] / [[plugins.load]] as lists of dicts."""
+    """{section: {key: value}} with [[routes.limit]] / [[plugins.load]] as lists of dicts,
+    and a dict value as a sub-table ({"plugin": {"hello": {...}}} is [plugin.hello])."""
     lines = []
+
+    def table(name, body):
+        lines.append(f"[{name}]")
+        lines.extend(f"{k} = {_toml_value(v)}" for k, v in body.items() if not isinstance(v, dict))
+        lines.append("")
+        for k, v in body.items():
+            if isinstance(v, dict):
+                table(f"{name}.{k}", v)
+
     for section, body in config.items():
         if section in ("routes", "plugins"):
             for array, tables in body.items():
-                for table in tables:
+                for entry in tables:
                     lines.append(f"[[{section}.{array}]]")
-                    lines.extend(f"{k} = {_toml_value(v)}" for k, v in table.items())
+                    lines.extend(f"{k} = {_toml_value(v)}" for k, v in entry.items())
                     lines.append("")
             continue
-        lines.append(f"[{section}]")
-        lines.extend(f"{k} = {_toml_value(v)}" for k, v in body.items())
-        lines.append("")
+        table(section, body)
     return "\n".join(lines)
 
 

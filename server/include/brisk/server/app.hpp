@@ -1,7 +1,7 @@
 #pragma once
 // App: what every worker serves, built once from the configuration and then
 // shared read-only by the worker threads: the router (demo handlers, health,
-// metrics, route limits), the parser limits, the logs, and the flag that
+// metrics, plugins, route limits), the parser limits, the logs, and the flag that
 // says the daemon is draining.
 
 #include <brisk/config/config.hpp>
@@ -18,12 +18,17 @@
 
 namespace brisk::server {
 
+class PluginLibrary;
+
 class App {
  public:
   // `add_routes` registers the application's own routes (tests, embedders);
-  // the demo handlers come from config.server.demo. Throws
-  // std::invalid_argument for a [[routes.limit]] that names no route.
+  // the demo handlers come from config.server.demo, then the plugins of
+  // [[plugins.load]] add theirs. Throws std::invalid_argument for a
+  // [[routes.limit]] that names no route, std::runtime_error for a plugin
+  // that cannot be loaded or set up (plugin.hpp).
   App(const config::Config& config, LogFile* access_log, const std::function<void(Router&)>& add_routes = {});
+  ~App();
 
   const config::Config config;
   // Set by the daemon on SIGTERM: health answers 503, responses close.
@@ -45,6 +50,7 @@ class App {
   RouteSlots& slots(std::size_t route) const noexcept { return *slots_[route]; }
 
  private:
+  std::vector<PluginLibrary> plugins_;  // before router_: its routes run their code
   Router router_;
   std::unique_ptr<Metrics> metrics_;
   LogFile* access_log_;

@@ -1,0 +1,33 @@
+#pragma once
+// PluginLibrary: one loaded plugin, from dlopen to dlclose; the daemon's side
+// of plugin.hpp.
+//
+// The library stays loaded as long as this object: the routes its setup
+// registered point into its code, so it must outlive the router that holds
+// them (App declares its plugins before its router). A library whose setup
+// failed is never closed, for the same reason.
+
+#include <brisk/config/config.hpp>
+#include <brisk/server/router.hpp>
+
+namespace brisk::server {
+
+class PluginLibrary {
+ public:
+  // Loads `spec.path`, checks that it is a plugin for this brisk, and runs its
+  // setup on `router`. Throws std::runtime_error saying which plugin and why:
+  // the library cannot be loaded (dlerror, e.g. a missing file or a symbol
+  // this brisk does not have), it is not a brisk plugin, it was built for
+  // another plugin interface or brisk version, or its setup threw.
+  PluginLibrary(const config::PluginSpec& spec, Router& router);
+  ~PluginLibrary();
+  PluginLibrary(PluginLibrary&& other) noexcept;
+  PluginLibrary& operator=(PluginLibrary&&) = delete;
+  PluginLibrary(const PluginLibrary&) = delete;
+  PluginLibrary& operator=(const PluginLibrary&) = delete;
+
+ private:
+  void* handle_;
+};
+
+}  // namespace brisk::server

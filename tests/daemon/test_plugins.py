@@ -1,0 +1,188 @@
+"""Plugins: shared libraries built against the installed SDK, loaded by the
+daemon from [[plugins.load]] (server/include/brisk/server/plugin.hpp).
+
+$BRISK_PLUGIN_DIR holds what build_plugins.sh built from the SDK alone: the
+example plugin (hello/libhello.so, from plugins/hello) and the test plugins
+(fixtures/lib*.so, from tests/daemon/plugins). The daemon serves a plugin's
+routes and middleware like its own, on every worker; a library it cannot use
+stops it at start with one line naming the plugin, its path and why."""
+
+import concurrent.futures
+import json
+import os
+import re
+import sys
+import time
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from brisk_harness import (Brisk, BriskTestCase, metric, port_is_listening,  # noqa: E402
+                           run_brisk, wait_until)
+
+BUILT = os.environ.get("BRISK_PLUGIN_DIR")  # set by CTest, whose setup test builds them
+PLUGINS = Path(BUILT or "")
+HELLO = PLUGINS / "hello" / "libhello.so"
+
+
+def fixture(name):
+    return PLUGINS / "fixtures" / f"lib{name}.so"
+
+
+def plugins(*entries, settings=None):
+    """A config fragment: [[plugins.load]] for each (name, path), and [plugin.<name>] from `settings`."""
+    config = {"plugins": {"load": [{"path": str(path), "name": name} for name, path in entries]}}
+    if settings:
+        config["plugin"] = settings
+    return config
+
+
+@unittest.skipUnless(BUILT, "no plugins built: run through CTest, or set BRISK_PLUGIN_DIR (build_plugins.sh)")
+class PluginTestCase(BriskTestCase):
+    def assertRefused(self, config, message):
+        """The daemon exits 1 at start with `message` in its log, and never listens."""
+        b = Brisk(config)
+        self.addCleanup(b.cleanup)
+        b.start(wait=False)
+        status = b.wait_exit(10)
+        log = b.stderr()
+        self.assertEqual(status, 1, log)
+        self.assertIn(f"cannot start: {message}\n", log)
+        self.assertNotIn("listening", log)
+        self.assertNotIn("Sanitizer", log)
+        self.assertFalse(port_is_listening(b.port))
+        return log
+
+
+class ExamplePlugin(PluginTestCase):
+    def test_its_routes_answer_with_its_settings_beside_the_daemons_own(self):
+        b = self.start_brisk(plugins(("hello", HELLO), settings={"hello": {"greeting": "Hi"}}))
+        status, _, body = b.get("/hello/ann")
+        self.assertEqual((status, body), (200, b"Hi, ann!\n"))
+        self.assertEqual(b.get("/plaintext")[2], b"Hello, World!")
+        self.assertEqual(b.get("/hello/ann/later?ms=soon")[:1], (400,))
+        log = b.stderr()
+        self.assertIn('plugin hello: greeting with "Hi"', log)
+        self.assertIn(f"plugin hello: loaded {HELLO}, 2 route(s)", log)
+        self.assertEqual(metric(b.metrics(), "brisk_requests_total", route="/hello/{name}", method="GET",
+                                status="2xx"), 1)
+        b.stop_cleanly(self)
+
+    def test_without_settings_it_uses_its_defaults(self):
+        b = self.start_brisk(plugins(("hello", HELLO)))
+        self.assertEqual(b.get("/hello/bob")[2], b"Hello, bob!\n")
+        b.stop_cleanly(self)
+
+    def test_its_handlers_sleep_on_the_runtime_of_every_worker_at_once(self):
+        # The plugin's co_await brisk::sleep() runs on the daemon's loops: 40
+        # concurrent 300 ms sleeps over two workers take about 300 ms, not 12 s.
+        b = self.start_brisk(plugins(("hello", HELLO)), workers=2)
+        start = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(40) as pool:
+            replies = list(pool.map(lambda i: b.get(f"/hello/n{i}/later?ms=300", timeout=10), range(40)))
+        took = time.monotonic() - start
+        self.assertEqual([r[2] for r in replies], [f"Hello, n{i}, at last!\n".encode() for i in range(40)])
+        self.assertGreaterEqual(took, 0.3)
+        self.assertLess(took, 3.0, f"40 concurrent 300 ms sleeps took {took:.2f} s")
+        b.stop_cleanly(self)
+
+    def test_a_route_limit_applies_to_a_plugin_route(self):
+        config = plugins(("hello", HELLO))
+        config["routes"] = {"limit": [{"path": "/hello/{name}/later", "concurrency": 1, "wait_ms": 0}]}
+        b = self.start_brisk(config)
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            slow = pool.submit(b.get, "/hello/a/later?ms=1000")
+            self.assertTrue(wait_until(lambda: b.in_flight() == 1, 5), "the slow request never started")
+            busy = b.get("/hello/b/later?ms=0")
+            self.assertEqual(busy[0], 503)
+            self.assertEqual(slow.result()[0], 200)
+        b.stop_cleanly(self)
+
+    def test_a_bad_setting_stops_the_start_naming_the_key_and_value(self):
+        for settings, message in (
+            ({"greeting": 5}, "plugin.hello.greeting = 5: expected a non-empty string"),
+            ({"colour": "red"}, "unknown key plugin.hello.colour (known: greeting)"),
+        ):
+            with self.subTest(settings=settings):
+                self.assertRefused(plugins(("hello", HELLO), settings={"hello": settings}),
+                                   f"plugin hello ({HELLO}): setup failed: {message}")
+
+
+class Refusals(PluginTestCase):
+    """Each library the loader refuses, with the reason it gives."""
+
+    def test_a_missing_file(self):
+        missing = PLUGINS / "nowhere" / "libnone.so"
+        self.assertRefused(plugins(("none", missing)),
+                           f"plugin none ({missing}): cannot load: cannot open shared object file: "
+                           "No such file or directory")
+
+    def test_a_library_that_is_not_a_plugin(self):
+        path = fixture("not_a_plugin")
+        self.assertRefused(plugins(("plain", path)),
+                           f"plugin plain ({path}): not a brisk plugin: it exports no 'brisk_plugin' "
+                           "(BRISK_PLUGIN in <brisk/server/plugin.hpp> defines it)")
+
+    def test_a_library_that_needs_a_symbol_the_daemon_lacks(self):
+        path = fixture("missing_symbol")
+        self.assertRefused(plugins(("needy", path)),
+                           f"plugin needy ({path}): cannot load: undefined symbol: "
+                           "brisk_function_this_daemon_lacks")
+
+    def test_a_plugin_for_another_interface(self):
+        path = fixture("other_interface")
+        self.assertRefused(plugins(("next", path)),
+                           f"plugin next ({path}): built for plugin interface 2, but this brisk loads interface 1: "
+                           "rebuild it against this brisk's SDK")
+
+    def test_a_plugin_built_against_another_sdk(self):
+        sdk = re.fullmatch(r"brisk \S+ \(plugin SDK (\S+)\)\n", run_brisk(["--version"]).stdout).group(1)
+        path = fixture("other_sdk")
+        self.assertRefused(plugins(("old", path)),
+                           f"plugin old ({path}): built against the SDK of brisk 0.0.0+elsewhere, but this is "
+                           f"brisk {sdk}: rebuild it against this brisk's SDK")
+
+    def test_a_setup_that_throws_after_registering_a_route(self):
+        # The route's code stays loaded until the router holding it is gone:
+        # the daemon exits with its message, not a crash.
+        path = fixture("throws_after_a_route")
+        self.assertRefused(plugins(("flaky", path)),
+                           f"plugin flaky ({path}): setup failed: the database at db.invalid is unreachable")
+
+    def test_a_plugin_taking_a_path_the_daemon_serves(self):
+        path = fixture("claims_healthz")
+        self.assertRefused(plugins(("greedy", path)),
+                           f'plugin greedy ({path}): setup failed: route "/healthz": GET registered twice')
+
+    def test_the_first_refusal_stops_the_start_before_later_plugins_load(self):
+        path = fixture("not_a_plugin")
+        log = self.assertRefused(plugins(("plain", path), ("hello", HELLO)),
+                                 f"plugin plain ({path}): not a brisk plugin: it exports no 'brisk_plugin' "
+                                 "(BRISK_PLUGIN in <brisk/server/plugin.hpp> defines it)")
+        self.assertNotIn("plugin hello", log)
+
+
+class PluginRuntime(PluginTestCase):
+    def test_a_plugin_spawns_gathers_offloads_and_times_out_on_the_daemons_runtime(self):
+        b = self.start_brisk(plugins(("tour", fixture("runtime_tour"))))
+        for _ in range(3):  # whichever worker answers
+            status, _, body = b.get("/tour")
+            self.assertEqual(status, 200, body)
+            self.assertEqual(json.loads(body), {"gather": [10, 30], "spawned": 20, "to_thread_elsewhere": True,
+                                                "timed_out": True})
+        b.stop_cleanly(self)
+
+
+class PluginMiddleware(PluginTestCase):
+    def test_a_plugins_middleware_wraps_every_route_of_the_server(self):
+        b = self.start_brisk(plugins(("hello", HELLO), ("stamp", fixture("stamp")),
+                                     settings={"stamp": {"stamp": "s-1"}}))
+        for path, status in (("/plaintext", 200), ("/hello/x", 200), ("/healthz", 200), ("/nowhere", 404)):
+            with self.subTest(path=path):
+                got, headers, _ = b.get(path)
+                self.assertEqual((got, headers.get("X-Stamp")), (status, "s-1"))
+        b.stop_cleanly(self)
+
+
+if __name__ == "__main__":
+    unittest.main()
