@@ -44,13 +44,17 @@ PluginLibrary::PluginLibrary(const config::PluginSpec& spec, Router& router) {
   // RTLD_NOW: a symbol the plugin needs and this brisk lacks fails here, by
   // name, rather than at the first request that calls it. RTLD_LOCAL: two
   // plugins' own symbols do not meet.
-  handle_ = ::dlopen(spec.path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  // A path without a '/' would send dlopen searching the library path
+  // (LD_LIBRARY_PATH, /usr/lib, ...); like every relative path in the
+  // config, it is a file in the working directory.
+  const std::string path = spec.path.find('/') == std::string::npos ? "./" + spec.path : spec.path;
+  handle_ = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle_ == nullptr) {
     const char* error = ::dlerror();
     std::string_view why = error != nullptr ? error : "dlopen failed";
     // dlerror() starts with the path, which refuse() already gives.
-    if (why.starts_with(spec.path) && why.substr(spec.path.size()).starts_with(": ")) {
-      why.remove_prefix(spec.path.size() + 2);
+    if (why.starts_with(path) && why.substr(path.size()).starts_with(": ")) {
+      why.remove_prefix(path.size() + 2);
     }
     refuse(spec, "cannot load: " + std::string(why));
   }

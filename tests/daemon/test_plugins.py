@@ -11,6 +11,7 @@ import concurrent.futures
 import json
 import os
 import re
+import shutil
 import sys
 import time
 import unittest
@@ -97,6 +98,20 @@ class ExamplePlugin(PluginTestCase):
             self.assertEqual(busy[0], 503)
             self.assertEqual(slow.result()[0], 200)
         b.stop_cleanly(self)
+
+    def test_a_path_without_a_slash_is_a_file_in_the_working_directory(self):
+        # Not a search of the library path, as dlopen would do with it: a
+        # file of that name in the daemon's working directory (its temporary
+        # directory here), like every relative path in the config.
+        b = Brisk(plugins(("hello", "libhello.so")))
+        self.addCleanup(b.cleanup)
+        shutil.copy(HELLO, b.dir / "libhello.so")
+        b.start()
+        self.assertEqual(b.get("/hello/cwd")[2], b"Hello, cwd!\n")
+        b.stop_cleanly(self)
+        self.assertRefused(plugins(("libc", "libc.so.6")),
+                           "plugin libc (libc.so.6): cannot load: cannot open shared object file: "
+                           "No such file or directory")
 
     def test_a_bad_setting_stops_the_start_naming_the_key_and_value(self):
         for settings, message in (
