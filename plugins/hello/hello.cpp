@@ -16,7 +16,6 @@
 #include <charconv>
 #include <chrono>
 #include <memory>
-#include <stdexcept>
 #include <string>
 
 namespace {
@@ -26,23 +25,6 @@ using brisk::server::HttpError;
 using brisk::server::PluginContext;
 using brisk::server::Request;
 using brisk::server::Response;
-
-// Settings are checked like brisk checks its own: an unknown key or a wrong
-// type names the key, the value and what was expected, and nothing starts.
-std::string greeting_from(const PluginContext& ctx) {
-  const std::string section = "plugin." + ctx.name();
-  std::string greeting = "Hello";
-  for (const auto& [key, value] : ctx.settings().items()) {
-    if (key != "greeting") {
-      throw std::invalid_argument("unknown key " + section + "." + key + " (known: greeting)");
-    }
-    if (!value.is_string() || value.get_ref<const std::string&>().empty()) {
-      throw std::invalid_argument(section + ".greeting = " + value.dump() + ": expected a non-empty string");
-    }
-    greeting = value.get<std::string>();
-  }
-  return greeting;
-}
 
 std::chrono::milliseconds delay_of(const Request& req) {
   auto text = req.query("ms").value_or("0");
@@ -55,8 +37,11 @@ std::chrono::milliseconds delay_of(const Request& req) {
 }
 
 void setup(PluginContext& ctx) {
+  // Checked like brisk's own settings: an unknown key or a wrong type names
+  // the key, the value and what was expected, and the daemon does not start.
+  ctx.allow_only({"greeting"});
   // Shared by every worker thread, and only read: see router.hpp.
-  auto greeting = std::make_shared<const std::string>(greeting_from(ctx));
+  auto greeting = std::make_shared<const std::string>(ctx.setting<std::string>("greeting", "Hello"));
   ctx.router().get("/hello/{name}", [greeting](Request& req) -> Task<Response> {
     co_return Response::text(*greeting + ", " + std::string(req.param("name")) + "!\n");
   });

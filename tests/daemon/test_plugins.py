@@ -115,7 +115,7 @@ class ExamplePlugin(PluginTestCase):
 
     def test_a_bad_setting_stops_the_start_naming_the_key_and_value(self):
         for settings, message in (
-            ({"greeting": 5}, "plugin.hello.greeting = 5: expected a non-empty string"),
+            ({"greeting": 5}, "plugin.hello.greeting = 5: expected a string"),
             ({"colour": "red"}, "unknown key plugin.hello.colour (known: greeting)"),
         ):
             with self.subTest(settings=settings):

@@ -8,7 +8,7 @@ using brisk::server::Request;
 using brisk::server::Response;
 
 void setup(brisk::server::PluginContext& ctx) {
-  ctx.router().get(ctx.settings().value("path", "/healthz"),
+  ctx.router().get(ctx.setting<std::string>("path", "/healthz"),
                    [](Request&) -> Task<Response> { co_return Response::text("mine\n"); });
 }
 

@@ -19,7 +19,7 @@ Task<Response> stamped(std::shared_ptr<const std::string> stamp, Request& req, N
 }
 
 void setup(brisk::server::PluginContext& ctx) {
-  auto stamp = std::make_shared<const std::string>(ctx.settings().value("stamp", ctx.name()));
+  auto stamp = std::make_shared<const std::string>(ctx.setting<std::string>("stamp", ctx.name()));
   ctx.router().use([stamp](Request& req, Next next) { return stamped(stamp, req, std::move(next)); });
 }
 

@@ -9,7 +9,8 @@
 //   // hello.cpp
 //   #include <brisk/server/plugin.hpp>
 //   void setup(brisk::server::PluginContext& ctx) {
-//     std::string greeting = ctx.settings().value("greeting", "Hello");
+//     ctx.allow_only({"greeting"});
+//     auto greeting = ctx.setting<std::string>("greeting", "Hello");
 //     ctx.router().get("/hello/{name}", [greeting](Request& req) -> Task<Response> {
 //       co_return Response::text(greeting + ", " + std::string(req.param("name")) + "!\n");
 //     });
@@ -46,8 +47,11 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <initializer_list>
+#include <limits>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace brisk::server {
@@ -69,20 +73,70 @@ class PluginContext {
 
   // The name given in [[plugins.load]], which names its settings' section.
   const std::string& name() const noexcept { return name_; }
-  // [plugin.<name>] as a JSON object, empty when the file has none. A setting
-  // of the wrong type or range deserves an exception naming it.
+  // [plugin.<name>] as a JSON object, empty when the file has none.
   const nlohmann::json& settings() const noexcept { return settings_; }
   Router& router() const noexcept { return router_; }
+
+  // The setting `key` of [plugin.<name>] as a T (std::string, bool, an
+  // integer or a floating-point type), `fallback` when the section lacks it.
+  // A value of another type, or an integer out of T's range, throws
+  // std::invalid_argument naming the key, the value and what was expected,
+  // as brisk's own configuration errors do:
+  //   plugin.hello.greeting = 5: expected a string
+  template <typename T>
+  T setting(std::string_view key, T fallback) const;
+  // Throws std::invalid_argument for a key of [plugin.<name>] not in
+  // `known`: as with brisk's own keys, a typo must not go unnoticed.
+  void allow_only(std::initializer_list<std::string_view> known) const;
   // A line in the daemon's error log, prefixed with "plugin <name>: ".
   void log(LogLevel level, std::string_view message) const {
     brisk::log(level, "plugin " + name_ + ": " + std::string(message));
   }
 
  private:
+  // "plugin.<name>.<key>", the key quoted unless it is bare.
+  std::string setting_name(std::string_view key) const;
+  [[noreturn]] void refuse_setting(std::string_view key, const nlohmann::json& value,
+                                   std::string_view expected) const;
+
   std::string name_;
   const nlohmann::json& settings_;
   Router& router_;
 };
+
+template <typename T>
+T PluginContext::setting(std::string_view key, T fallback) const {
+  const auto found = settings_.find(std::string(key));
+  if (found == settings_.end()) {
+    return fallback;
+  }
+  const nlohmann::json& value = *found;
+  if constexpr (std::is_same_v<T, bool>) {
+    if (value.is_boolean()) {
+      return value.get<bool>();
+    }
+    refuse_setting(key, value, "true or false");
+  } else if constexpr (std::is_integral_v<T>) {
+    if (value.is_number_unsigned() ? std::in_range<T>(value.get<std::uint64_t>())
+                                   : value.is_number_integer() && std::in_range<T>(value.get<std::int64_t>())) {
+      return value.get<T>();
+    }
+    refuse_setting(key, value,
+                   "an integer from " + std::to_string(std::numeric_limits<T>::min()) + " to " +
+                       std::to_string(std::numeric_limits<T>::max()));
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (value.is_number()) {
+      return value.get<T>();
+    }
+    refuse_setting(key, value, "a number");
+  } else {
+    static_assert(std::is_same_v<T, std::string>, "setting<T>: std::string, bool, an integer or a floating-point type");
+    if (value.is_string()) {
+      return value.get<std::string>();
+    }
+    refuse_setting(key, value, "a string");
+  }
+}
 
 // What a plugin exports: plain data, whose first two fields stay where they
 // are in every interface, so the loader can tell any plugin why it refuses.
