@@ -2,10 +2,12 @@
 #
 # A plugin runs the daemon's code through these headers' inline functions and
 # class layouts, so it can be loaded only by a daemon built from the same
-# headers, with the same compiler and nlohmann_json. BRISK_SDK_BUILD names
-# that combination: the version and a fingerprint of all three. The loader
-# compares it (server/include/brisk/server/plugin.hpp); a header edited
-# between two builds of one version is a different SDK.
+# headers, with the same compiler, nlohmann_json and libuv. BRISK_SDK_BUILD
+# names that combination: the version and a fingerprint of the rest. The
+# loader compares it (server/include/brisk/server/plugin.hpp); a header edited
+# between two builds of one version is a different SDK. The SDK's CMake
+# package (brisk-config.cmake.in) refuses a plugin build with another compiler,
+# nlohmann_json or libuv: the fingerprint records the daemon's, not the plugin's.
 set(BRISK_SDK_HEADER_DIRS
   runtime/include/brisk
   server/include/brisk/server/detail)
@@ -25,7 +27,7 @@ foreach(dir ${BRISK_SDK_HEADER_DIRS})
   list(APPEND sdk_headers ${found})
 endforeach()
 list(SORT sdk_headers)
-set(fingerprint "${CMAKE_CXX_COMPILER_ID} ${CMAKE_CXX_COMPILER_VERSION} nlohmann_json ${nlohmann_json_VERSION}\n")
+set(fingerprint "${CMAKE_CXX_COMPILER_ID} ${CMAKE_CXX_COMPILER_VERSION} nlohmann_json ${nlohmann_json_VERSION} libuv ${LIBUV_VERSION}\n")
 foreach(header ${sdk_headers})
   file(SHA256 ${PROJECT_SOURCE_DIR}/${header} digest)
   string(APPEND fingerprint "${header} ${digest}\n")
