@@ -24,8 +24,9 @@
 //   [plugin.hello]
 //   greeting = "Hi"
 //
-// The daemon loads each [[plugins.load]] entry once at startup, in order,
-// and calls its setup function with the plugin's name, its [plugin.<name>]
+// The daemon loads each [[plugins.load]] entry once at startup, in order
+// (one path under two names is one library, set up twice), and calls its
+// setup function with the plugin's name, its [plugin.<name>]
 // section as JSON, and the router every worker serves. Setup registers what
 // it needs (Router::get/post/..., Router::use for middleware, which wraps
 // every route of the server, not only the plugin's) and returns; a setup that
@@ -34,10 +35,10 @@
 //
 // Compatibility: a plugin runs brisk's code (the runtime, Request, Response)
 // from the daemon itself, so it must be built against the very SDK of the
-// brisk that loads it: same version, same headers, same compiler and
-// nlohmann_json (BRISK_SDK_BUILD; `brisk --version` prints it). The loader
-// refuses any other, and one built for another plugin interface, and says
-// why. `brisk --check-config` checks the file, not the plugins: loading
+// brisk that loads it: same version, same headers, same compiler,
+// nlohmann_json and libuv. The SDK's CMake package refuses another compiler
+// or library version; the loader compares BRISK_SDK_BUILD (`brisk --version`
+// prints it) and the plugin interface, and says why it refuses. `brisk --check-config` checks the file, not the plugins: loading
 // runs their code.
 
 #include <brisk/runtime/log.hpp>
@@ -46,6 +47,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
@@ -78,15 +80,18 @@ class PluginContext {
   Router& router() const noexcept { return router_; }
 
   // The setting `key` of [plugin.<name>] as a T (std::string, bool, an
-  // integer or a floating-point type), `fallback` when the section lacks it.
-  // A value of another type, or an integer out of T's range, throws
-  // std::invalid_argument naming the key, the value and what was expected,
-  // as brisk's own configuration errors do:
+  // integer type other than a character, float or double), `fallback` when
+  // the section lacks it. A value of another type, or a number out of T's
+  // range, throws std::invalid_argument naming the key, the value (as JSON)
+  // and what was expected, in one line like brisk's own config errors:
   //   plugin.hello.greeting = 5: expected a string
+  // (A TOML date or time arrives as a string; a table or an array is read
+  // from settings() itself.)
   template <typename T>
   T setting(std::string_view key, T fallback) const;
   // Throws std::invalid_argument for a key of [plugin.<name>] not in
-  // `known`: as with brisk's own keys, a typo must not go unnoticed.
+  // `known` (the section's own keys, not those of its sub-tables): as with
+  // brisk's own keys, a typo must not go unnoticed.
   void allow_only(std::initializer_list<std::string_view> known) const;
   // A line in the daemon's error log, prefixed with "plugin <name>: ".
   void log(LogLevel level, std::string_view message) const {
@@ -104,6 +109,13 @@ class PluginContext {
   Router& router_;
 };
 
+namespace detail {
+template <typename T>
+inline constexpr bool is_character = std::is_same_v<T, char> || std::is_same_v<T, wchar_t> ||
+                                     std::is_same_v<T, char8_t> || std::is_same_v<T, char16_t> ||
+                                     std::is_same_v<T, char32_t>;
+}  // namespace detail
+
 template <typename T>
 T PluginContext::setting(std::string_view key, T fallback) const {
   const auto found = settings_.find(std::string(key));
@@ -117,6 +129,7 @@ T PluginContext::setting(std::string_view key, T fallback) const {
     }
     refuse_setting(key, value, "true or false");
   } else if constexpr (std::is_integral_v<T>) {
+    static_assert(!detail::is_character<T>, "setting<T>: read a character as a std::string");
     if (value.is_number_unsigned() ? std::in_range<T>(value.get<std::uint64_t>())
                                    : value.is_number_integer() && std::in_range<T>(value.get<std::int64_t>())) {
       return value.get<T>();
@@ -125,10 +138,12 @@ T PluginContext::setting(std::string_view key, T fallback) const {
                    "an integer from " + std::to_string(std::numeric_limits<T>::min()) + " to " +
                        std::to_string(std::numeric_limits<T>::max()));
   } else if constexpr (std::is_floating_point_v<T>) {
-    if (value.is_number()) {
+    // Infinity and NaN pass: TOML has them, and a plugin may mean "no limit".
+    if (value.is_number() && !(std::abs(value.get<double>()) > std::numeric_limits<T>::max() &&
+                               std::isfinite(value.get<double>()))) {
       return value.get<T>();
     }
-    refuse_setting(key, value, "a number");
+    refuse_setting(key, value, std::is_same_v<T, float> ? "a number within float's range" : "a number");
   } else {
     static_assert(std::is_same_v<T, std::string>, "setting<T>: std::string, bool, an integer or a floating-point type");
     if (value.is_string()) {
