@@ -34,6 +34,12 @@ RUN cmake --install /build --component daemon --prefix /out/usr/local \
  && strip /out/usr/local/bin/brisk \
  && install -D -m 0644 config/brisk.toml /out/etc/brisk/brisk.toml
 
+# The plugin SDK of this very build, for images that add plugins to this one
+# (plugins/hello/Dockerfile): docker build --target sdk -t brisk-sdk .
+# Unused by the default target, so a plain build skips it.
+FROM build AS sdk
+RUN cmake --install /build --component sdk --prefix /usr/local
+
 FROM debian:bookworm AS runtime
 COPY scripts/install-deps.sh /tmp/install-deps.sh
 RUN bash /tmp/install-deps.sh --runtime-only \

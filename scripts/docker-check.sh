@@ -2,7 +2,9 @@
 # Builds the Dockerfile with rootful podman and checks the image end to end:
 # the container answers GET /healthz 200 (and /plaintext) on 127.0.0.1, its
 # HEALTHCHECK passes, brisk runs as the non-root user `brisk`, and `podman
-# stop` (SIGTERM) ends it with exit status 0 within the drain window.
+# stop` (SIGTERM) ends it with exit status 0 within the drain window. Then
+# plugins/hello/Dockerfile adds the hello plugin, built in the Dockerfile's
+# sdk stage, to that image, and the plugin answers in a container.
 # No Docker daemon and no registry: the base image is debootstrap'ed from the
 # mirror apt already uses and imported as docker.io/library/debian:bookworm
 # (see shared/CONTAINERS.md for why each setting below is needed here).
@@ -118,5 +120,29 @@ podman logs "$name" >"$WORK/container.log" 2>&1 || true
 [[ $code == 0 ]] || { tail -n 20 "$WORK/container.log" >&2; fail "exit status $code after SIGTERM"; }
 ((stop_ms <= DRAIN_S * 1000)) || fail "stopping took $stop_ms ms, more than the ${DRAIN_S} s drain window"
 say "SIGTERM: exit 0 after $stop_ms ms"
+
+# 7. A plugin in an image: the hello plugin built in this build's SDK image
+#    (the Dockerfile's sdk stage) and added to the image checked above.
+say "building ${TAG}-sdk and ${TAG}-hello (plugins/hello/Dockerfile)"
+podman build --pull=never --format docker --target sdk -t "${TAG}-sdk" . >"$WORK/build-sdk.log" 2>&1 ||
+  { tail -n 40 "$WORK/build-sdk.log" >&2; fail "podman build --target sdk (whole log: $WORK/build-sdk.log)"; }
+podman build --pull=never --format docker --build-arg BRISK_IMAGE="$TAG" --build-arg BRISK_SDK_IMAGE="${TAG}-sdk" \
+  -t "${TAG}-hello" plugins/hello >"$WORK/build-hello.log" 2>&1 ||
+  { tail -n 40 "$WORK/build-hello.log" >&2; fail "podman build plugins/hello (whole log: $WORK/build-hello.log)"; }
+cleanup  # the first container, stopped above
+podman run -d --name "$name" "${env_args[@]}" "${TAG}-hello" >/dev/null
+for _ in $(seq 1 100); do
+  body=$(curl -s --max-time 1 "http://127.0.0.1:$port/hello/container" || true)
+  [[ -n $body ]] && break
+  [[ $(podman inspect --format '{{.State.Running}}' "$name") == true ]] ||
+    { podman logs "$name" >&2; fail "the plugin image's container exited before answering"; }
+  sleep 0.2
+done
+[[ $body == "Hello from a plugin, container!" ]] || { podman logs "$name" >&2; fail "GET /hello/container gave '$body'"; }
+podman stop -t $((DRAIN_S + 10)) "$name" >/dev/null
+code=$(podman inspect --format '{{.State.ExitCode}}' "$name")
+[[ $code == 0 ]] || fail "the plugin image's container: exit status $code after SIGTERM"
+cleanup
+say "plugin image: GET /hello/container answered by the hello plugin, SIGTERM exit 0"
 
 say "OK in $(($(date +%s) - started)) s"
