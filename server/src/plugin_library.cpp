@@ -41,13 +41,13 @@ const PluginInfo& plugin_info(const config::PluginSpec& spec, void* handle) {
 }  // namespace
 
 PluginLibrary::PluginLibrary(const config::PluginSpec& spec, Router& router) {
-  // RTLD_NOW: a symbol the plugin needs and this brisk lacks fails here, by
-  // name, rather than at the first request that calls it. RTLD_LOCAL: two
-  // plugins' own symbols do not meet.
   // A path without a '/' would send dlopen searching the library path
   // (LD_LIBRARY_PATH, /usr/lib, ...); like every relative path in the
   // config, it is a file in the working directory.
   const std::string path = spec.path.find('/') == std::string::npos ? "./" + spec.path : spec.path;
+  // RTLD_NOW: a symbol the plugin needs and this brisk lacks fails here, by
+  // name, rather than at the first request that calls it. RTLD_LOCAL: two
+  // plugins' own symbols do not meet.
   handle_ = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle_ == nullptr) {
     const char* error = ::dlerror();

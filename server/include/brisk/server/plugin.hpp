@@ -26,20 +26,21 @@
 //
 // The daemon loads each [[plugins.load]] entry once at startup, in order
 // (one path under two names is one library, set up twice), and calls its
-// setup function with the plugin's name, its [plugin.<name>]
-// section as JSON, and the router every worker serves. Setup registers what
-// it needs (Router::get/post/..., Router::use for middleware, which wraps
-// every route of the server, not only the plugin's) and returns; a setup that
-// throws stops the daemon from starting, with the exception's message in the
-// log. Handlers then run on every worker thread at once, as router.hpp says.
+// setup function with the plugin's name, its [plugin.<name>] section as
+// JSON, and the router every worker serves. Setup registers what it needs
+// (Router::get/post/..., Router::use for middleware, which wraps every route
+// of the server, not only the plugin's) and returns; a setup that throws
+// stops the daemon from starting, with the exception's message in the log.
+// Handlers then run on every worker thread at once, as router.hpp says.
 //
 // Compatibility: a plugin runs brisk's code (the runtime, Request, Response)
 // from the daemon itself, so it must be built against the very SDK of the
 // brisk that loads it: same version, same headers, same compiler,
 // nlohmann_json and libuv. The SDK's CMake package refuses another compiler
 // or library version; the loader compares BRISK_SDK_BUILD (`brisk --version`
-// prints it) and the plugin interface, and says why it refuses. `brisk --check-config` checks the file, not the plugins: loading
-// runs their code.
+// prints it) and the plugin interface, and says why it refuses.
+// `brisk --check-config` checks the file, not the plugins: loading runs
+// their code.
 
 #include <brisk/runtime/log.hpp>
 #include <brisk/server/router.hpp>
