@@ -169,7 +169,7 @@ class Document {
   void apply_section(std::string_view section, const toml::node& node) {
     const auto* table = table_of(section, node, "a table ([" + std::string(section) + "])");
     for (const auto& [key, value] : *table) {
-      const std::string dotted = detail::child_key(section, key.str());
+      const std::string dotted = child_key(section, key.str());
       const auto* field = detail::find_field(section, key.str());
       if (field == nullptr) {
         unknown(key, dotted, detail::suggest_key(section, key.str()));
@@ -197,7 +197,7 @@ class Document {
       for (const auto& [key, value] : *table) {
         if (std::find(allowed.begin(), allowed.end(), key.str()) == allowed.end()) {
           const std::vector<std::string> candidates(allowed.begin(), allowed.end());
-          unknown(key, detail::child_key(name, key.str()), detail::nearest(key.str(), candidates));
+          unknown(key, child_key(name, key.str()), detail::nearest(key.str(), candidates));
         }
       }
       out.push_back(table);
@@ -219,7 +219,7 @@ class Document {
     for (const auto& [key, value] : table) {
       if (key.str() != allowed) {
         const std::string candidate(allowed);
-        unknown(key, detail::child_key(section, key.str()), detail::nearest(key.str(), {candidate}));
+        unknown(key, child_key(section, key.str()), detail::nearest(key.str(), {candidate}));
       }
     }
   }
@@ -287,7 +287,7 @@ class Document {
       names.push_back(spec.name);
     }
     for (const auto& [key, value] : sections) {
-      const std::string dotted = detail::child_key("plugin", key.str());
+      const std::string dotted = child_key("plugin", key.str());
       const auto* section = table_of(dotted, value, "a table ([" + dotted + "])");
       const std::string_view name = key.str();  // clang 14 cannot capture a structured binding
       const auto spec = std::find_if(config_.plugins.load.begin(), config_.plugins.load.end(),
@@ -380,7 +380,7 @@ void Loader::load_environment(const Environment& env) {
       }
       continue;
     }
-    const std::string dotted = key.empty() ? section : detail::child_key(section, key);
+    const std::string dotted = key.empty() ? section : child_key(section, key);
     const auto* field = detail::find_field(section, key);
     if (field == nullptr) {
       auto suggestion = detail::suggest_key(section, key);

@@ -97,10 +97,6 @@ bool is_bare_key(std::string_view key) {
 
 std::string key_text(std::string_view key) { return is_bare_key(key) ? std::string(key) : quote(key); }
 
-std::string child_key(std::string_view parent, std::string_view key) {
-  return std::string(parent) + "." + key_text(key);
-}
-
 bool is_url_path(std::string_view text) {
   if (!text.starts_with('/')) {
     return false;
@@ -493,3 +489,11 @@ std::optional<std::string> suggest_key(std::string_view section, std::string_vie
 }
 
 }  // namespace brisk::config::detail
+
+namespace brisk::config {
+
+std::string child_key(std::string_view parent, std::string_view key) {
+  return std::string(parent) + "." + detail::key_text(key);
+}
+
+}  // namespace brisk::config

@@ -88,11 +88,8 @@ std::string visible(std::string_view text);
 // Whether TOML can write `key` bare: letters, digits, '_' and '-' only.
 bool is_bare_key(std::string_view key);
 // A key as TOML writes it: bare when it can be, else quoted, so that a
-// message naming it stays on one line.
+// message naming it stays on one line (child_key() in error.hpp uses it).
 std::string key_text(std::string_view key);
-// The dotted key of `key` inside `parent` ("limits" and "max_body_bytes":
-// "limits.max_body_bytes"), `key` as key_text() writes it.
-std::string child_key(std::string_view parent, std::string_view key);
 
 // Formats values share with the lists of routes and plugins.
 inline constexpr std::string_view url_path_expected = "a URL path starting with /";

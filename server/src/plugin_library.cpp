@@ -2,8 +2,11 @@
 
 #include <brisk/server/plugin.hpp>
 
+#include <brisk/config/error.hpp>
+
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string_view>
@@ -83,6 +86,31 @@ PluginLibrary::PluginLibrary(PluginLibrary&& other) noexcept : handle_(std::exch
 PluginLibrary::~PluginLibrary() {
   if (handle_ != nullptr) {
     ::dlclose(handle_);
+  }
+}
+
+// --- PluginContext's checks of a plugin's settings ---
+// Here, in the daemon, because they write keys as its config errors do.
+
+std::string PluginContext::setting_name(std::string_view key) const {
+  return config::child_key(config::child_key("plugin", name_), key);
+}
+
+void PluginContext::refuse_setting(std::string_view key, const nlohmann::json& value,
+                                   std::string_view expected) const {
+  throw std::invalid_argument(setting_name(key) + " = " + value.dump() + ": expected " + std::string(expected));
+}
+
+void PluginContext::allow_only(std::initializer_list<std::string_view> known) const {
+  for (const auto& [key, value] : settings_.items()) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      std::string names;
+      for (std::string_view k : known) {
+        names.append(names.empty() ? "" : ", ").append(k);
+      }
+      throw std::invalid_argument("unknown key " + setting_name(key) + " (known: " +
+                                  (names.empty() ? "none" : names) + ")");
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // PluginLibrary: one loaded plugin, from dlopen to dlclose; the daemon's side
-// of plugin.hpp.
+// of plugin.hpp (plugin_library.cpp also defines PluginContext's checks of a
+// plugin's settings, which write keys as the config's errors do).
 //
 // The library stays loaded as long as this object: the routes its setup
 // registered point into its code, so it must outlive the router that holds

@@ -9,6 +9,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace brisk::config {
@@ -25,5 +26,11 @@ class ConfigError : public std::runtime_error {
  private:
   std::string key_;
 };
+
+// The dotted key of `key` inside `parent` ("limits" and "max_body_bytes":
+// "limits.max_body_bytes"), as these messages write keys: `key` bare when
+// TOML allows, else quoted, so that the message stays on one line. Also for
+// the messages of a plugin about its own section (PluginContext).
+std::string child_key(std::string_view parent, std::string_view key);
 
 }  // namespace brisk::config
