@@ -3,11 +3,9 @@
 #include <brisk/runtime/semaphore.hpp>
 #include <brisk/runtime/thread_pool.hpp>
 #include <brisk/runtime/timer.hpp>
-#include <brisk/server/http_error.hpp>
 
 #include <nlohmann/json.hpp>
 
-#include <charconv>
 #include <stdexcept>
 #include <chrono>
 #include <thread>
@@ -16,25 +14,9 @@ namespace brisk::handlers {
 namespace {
 
 using server::BodyMode;
-using server::HttpError;
 using server::Request;
 using server::Response;
 using namespace std::chrono_literals;
-
-// Query parameter `name` as an integer in [low, high], `fallback` when absent.
-long query_int(const Request& req, std::string_view name, long fallback, long low, long high) {
-  auto text = req.query(name);
-  if (!text) {
-    return fallback;
-  }
-  long value = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || end != text->data() + text->size() || value < low || value > high) {
-    throw HttpError(400, "query parameter " + std::string(name) + "=" + *text + ": expected an integer from " +
-                             std::to_string(low) + " to " + std::to_string(high));
-  }
-  return value;
-}
 
 Task<Response> plaintext(Request&) { co_return Response::text("Hello, World!"); }
 
@@ -65,13 +47,13 @@ Task<Response> echo(Request& req) {
 }
 
 Task<Response> sleep_route(Request& req) {
-  long ms = query_int(req, "ms", 100, 0, 60'000);
+  long ms = req.query_int("ms", 100, 0, 60'000);
   co_await sleep(std::chrono::milliseconds(ms));
   co_return Response::text("slept " + std::to_string(ms) + " ms\n");
 }
 
 Task<Response> blocking(Request& req) {
-  long ms = query_int(req, "ms", 100, 0, 60'000);
+  long ms = req.query_int("ms", 100, 0, 60'000);
   // OverloadedError (the pool's queue is full) becomes a 503 in the server.
   co_await to_thread([ms] { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); });
   co_return Response::text("blocked a pool thread for " + std::to_string(ms) + " ms\n");
@@ -84,8 +66,8 @@ Task<long> one_sleep(Semaphore& slots, long ms) {
 }
 
 Task<Response> fanout(Request& req) {
-  long n = query_int(req, "n", 10, 0, 1000);
-  long ms = query_int(req, "ms", 10, 0, 10'000);
+  long n = req.query_int("n", 10, 0, 1000);
+  long ms = req.query_int("ms", 10, 0, 10'000);
   constexpr std::size_t concurrency = 8;
   Semaphore slots(concurrency);
   std::vector<Task<long>> tasks;
@@ -117,13 +99,13 @@ Generator<std::string> count_to(long n, long ms) {
 }
 
 Task<Response> stream(Request& req) {
-  long n = query_int(req, "n", 10, 0, 100'000);
-  long ms = query_int(req, "ms", 0, 0, 10'000);
+  long n = req.query_int("n", 10, 0, 100'000);
+  long ms = req.query_int("ms", 0, 0, 10'000);
   co_return Response::stream(count_to(n, ms), "text/plain; charset=utf-8");
 }
 
 Task<Response> limited(Request& req) {
-  long ms = query_int(req, "ms", 100, 0, 60'000);
+  long ms = req.query_int("ms", 100, 0, 60'000);
   co_await sleep(std::chrono::milliseconds(ms));
   co_return Response::text("done after " + std::to_string(ms) + " ms\n");
 }

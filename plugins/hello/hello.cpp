@@ -10,10 +10,8 @@
 //   [plugin.hello]
 //   greeting = "Hello"    # the default
 #include <brisk/runtime/timer.hpp>
-#include <brisk/server/http_error.hpp>
 #include <brisk/server/plugin.hpp>
 
-#include <charconv>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -21,20 +19,9 @@
 namespace {
 
 using brisk::Task;
-using brisk::server::HttpError;
 using brisk::server::PluginContext;
 using brisk::server::Request;
 using brisk::server::Response;
-
-std::chrono::milliseconds delay_of(const Request& req) {
-  auto text = req.query("ms").value_or("0");
-  int ms = -1;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
-  if (ec != std::errc() || end != text.data() + text.size() || ms < 0 || ms > 10'000) {
-    throw HttpError(400, "query parameter ms=" + text + ": expected an integer from 0 to 10000");
-  }
-  return std::chrono::milliseconds(ms);
-}
 
 void setup(PluginContext& ctx) {
   // Checked like brisk's own settings: an unknown key or a wrong type names
@@ -46,7 +33,7 @@ void setup(PluginContext& ctx) {
     co_return Response::text(*greeting + ", " + std::string(req.param("name")) + "!\n");
   });
   ctx.router().get("/hello/{name}/later", [greeting](Request& req) -> Task<Response> {
-    co_await brisk::sleep(delay_of(req));
+    co_await brisk::sleep(std::chrono::milliseconds(req.query_int("ms", 0, 0, 10'000)));
     co_return Response::text(*greeting + ", " + std::string(req.param("name")) + ", at last!\n");
   });
   ctx.log(brisk::LogLevel::info, "greeting with \"" + *greeting + "\"");

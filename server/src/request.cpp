@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <charconv>
 #include <stdexcept>
 
 namespace brisk::server {
@@ -81,6 +82,20 @@ void Request::begin(std::string_view peer) {
 }
 
 std::optional<std::string> Request::query(std::string_view name) const { return query_param(raw_query(), name); }
+
+long Request::query_int(std::string_view name, long fallback, long low, long high) const {
+  auto text = query(name);
+  if (!text) {
+    return fallback;
+  }
+  long value = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || end != text->data() + text->size() || value < low || value > high) {
+    throw HttpError(400, "query parameter " + std::string(name) + "=" + *text + ": expected an integer from " +
+                             std::to_string(low) + " to " + std::to_string(high));
+  }
+  return value;
+}
 
 std::vector<std::pair<std::string, std::string>> Request::query_params() const { return parse_query(raw_query()); }
 

@@ -449,6 +449,29 @@ TEST_CASE("request: reset decodes the path and keeps the query encoded", "[reque
   CHECK_FALSE(req.keep_alive());
 }
 
+TEST_CASE("request: query_int reads an integer in range, else a 400 naming the parameter", "[request]") {
+  RequestHead head = make_head(Method::get, "/?n=42&neg=-3&big=10001&word=ten&half=1.5&empty=");
+  Request req;
+  req.reset(head, "");
+  CHECK(req.query_int("n", 0, 0, 100) == 42);
+  CHECK(req.query_int("neg", 0, -10, 10) == -3);
+  CHECK(req.query_int("missing", 7, 0, 100) == 7);
+  for (const auto& [name, message] : std::vector<std::pair<std::string, std::string>>{
+           {"big", "query parameter big=10001: expected an integer from 0 to 10000"},
+           {"neg", "query parameter neg=-3: expected an integer from 0 to 10000"},
+           {"word", "query parameter word=ten: expected an integer from 0 to 10000"},
+           {"half", "query parameter half=1.5: expected an integer from 0 to 10000"},
+           {"empty", "query parameter empty=: expected an integer from 0 to 10000"}}) {
+    try {
+      req.query_int(name, 0, 0, 10'000);
+      FAIL("no HttpError for " << name);
+    } catch (const HttpError& e) {
+      CHECK(e.status() == 400);
+      CHECK(std::string(e.what()) == message);
+    }
+  }
+}
+
 TEST_CASE("request: the query survives a move of the Request", "[request]") {
   RequestHead head = make_head(Method::get, "/?a=1");
   auto req = std::make_unique<Request>();

@@ -130,6 +130,11 @@ class Request {
   }
   // The decoded value of query parameter `name` (url.hpp: query_param).
   std::optional<std::string> query(std::string_view name) const;
+  // Query parameter `name` as an integer from `low` to `high`, `fallback`
+  // when absent; anything else throws HttpError 400 naming the parameter,
+  // its value and the range ("query parameter ms=x: expected an integer
+  // from 0 to 10000").
+  long query_int(std::string_view name, long fallback, long low, long high) const;
   std::vector<std::pair<std::string, std::string>> query_params() const;
 
   const Headers& headers() const noexcept { return head_.headers; }
