@@ -1,8 +1,8 @@
 #pragma once
 // App: what every worker serves, built once from the configuration and then
 // shared read-only by the worker threads: the router (demo handlers, health,
-// metrics, plugins, route limits), the parser limits, the logs, and the flag that
-// says the daemon is draining.
+// metrics, plugins, route limits), the parser limits, the logs, and the flag
+// that says the daemon is draining.
 
 #include <brisk/config/config.hpp>
 #include <brisk/server/log_file.hpp>
