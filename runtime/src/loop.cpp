@@ -123,7 +123,16 @@ void Loop::run_ready() {
   running_.clear();
 }
 
-void Loop::add_timer(TimerNode& n) { timers_.push(n); }
+void Loop::add_timer(TimerNode& n) {
+  timers_.push(n);
+  // Inside uv_run, a callback (another timer's, typically) started a timer
+  // earlier than the one libuv waits for, or none is armed: libuv would poll
+  // past it, until some other event. uv_stop ends this turn instead, and the
+  // next one arms the new deadline.
+  if (in_uv_run_ && (!timer_armed_ || n.deadline() < armed_deadline_)) {
+    uv_stop(&uv_);
+  }
+}
 
 void Loop::remove_timer(TimerNode& n) noexcept { timers_.remove(n); }
 
@@ -191,7 +200,9 @@ bool Loop::turn() {
   in_uv_run_ = true;
   bool alive = uv_run(&uv_, ready_.empty() ? UV_RUN_ONCE : UV_RUN_NOWAIT) != 0;
   in_uv_run_ = false;
-  return alive || !ready_.empty();
+  // A timer started inside this turn is not armed in libuv yet, and keeps
+  // the loop alive all the same.
+  return alive || !ready_.empty() || !timers_.empty();
 }
 
 void Loop::run_until_done(const TaskState& task) {

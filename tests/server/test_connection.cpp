@@ -15,6 +15,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <stdexcept>
@@ -99,9 +100,19 @@ void with_server(const std::function<void(Router&)>& routes,
     while (worker.port() == 0) {
       co_await brisk::sleep(1ms);
     }
-    co_await b(worker);
+    // A failed check ends the body early: the worker, which waits on
+    // `drain` in this frame, is still drained before the frame goes.
+    std::exception_ptr failed;
+    try {
+      co_await b(worker);
+    } catch (...) {
+      failed = std::current_exception();
+    }
     drain.set();
     co_await serving;
+    if (failed) {
+      std::rethrow_exception(failed);
+    }
   }(app, metrics, body));
 }
 
