@@ -159,7 +159,14 @@ void Loop::arm_timer() noexcept {
 void Loop::fire_timers() noexcept {
   timer_armed_ = false;
   std::uint64_t now = this->now();
-  while (!timers_.empty() && timers_.top().deadline() <= now) {
+  // A timer started by one of these callbacks is not fired in this pass,
+  // however soon it is due (as libuv does with its own): one restarted with
+  // no delay from its own callback would otherwise keep the pass going for
+  // ever. add_timer() has stopped the turn, so the next one arms it. It sorts
+  // after every timer due before the pass, so the first such one ends it.
+  const std::uint32_t started_in_pass = timers_.next_seq();
+  while (!timers_.empty() && timers_.top().deadline() <= now &&
+         static_cast<std::int32_t>(timers_.top().seq_ - started_in_pass) < 0) {
     TimerNode& n = timers_.top();
     timers_.remove(n);
     n.on_fire_(n.context_);

@@ -70,3 +70,33 @@ TEST_CASE("a timer started inside another timer's callback fires on time while t
     co_await job;
   }());
 }
+
+namespace {
+
+// A timer that starts itself again, with no delay, every time it fires.
+struct Ticker {
+  static void fired(void* self) noexcept {
+    auto* t = static_cast<Ticker*>(self);
+    ++t->fired_count;
+    t->node.start(brisk::Loop::current(), 0ms);
+  }
+  int fired_count = 0;
+  brisk::TimerNode node{&Ticker::fired, this};
+};
+
+}  // namespace
+
+TEST_CASE("a timer restarted from its own callback with no delay fires once per turn", "[timer]") {
+  // As libuv does for its own timers: otherwise one pass over the due
+  // timers would never end, and no task would run again.
+  brisk::run([]() -> Task<void> {
+    Ticker ticker;
+    ticker.node.start(brisk::Loop::current(), 0ms);
+    for (int i = 0; i < 3; ++i) {
+      co_await brisk::sleep(0ms);
+    }
+    ticker.node.stop();
+    REQUIRE(ticker.fired_count >= 1);
+    REQUIRE(ticker.fired_count <= 4);
+  }());
+}

@@ -31,6 +31,8 @@ class TimerHeap {
  public:
   bool empty() const noexcept { return heap_.empty(); }
   std::size_t size() const noexcept { return heap_.size(); }
+  // The sequence number the next push() will give.
+  std::uint32_t next_seq() const noexcept { return next_seq_; }
   TimerNode& top() noexcept { return *heap_.front(); }
   void push(TimerNode& n);
   void remove(TimerNode& n) noexcept;
