@@ -277,7 +277,10 @@ TEST_CASE("run() waits for the running job of a leftover task it cancels", "[thr
       }
     };
     static_cast<void>(brisk::spawn(leftover(finished, cancelled)));  // detached: run() cancels it
-    co_await brisk::sleep(10ms);
+    // Running, not just queued: a queued job is withdrawn, not waited for.
+    ThreadPool& pool = ThreadPool::default_pool();
+    bool started = co_await eventually([&pool] { return pool.running() == 1; }, 5s);
+    REQUIRE(started);
   }(&fn_finished, &saw_cancel));
   REQUIRE(Clock::now() - start >= 99ms);
   REQUIRE(fn_finished);
