@@ -93,7 +93,7 @@ TEST_CASE("a generator body may await between yields", "[generator]") {
     co_return all;
   }());
   REQUIRE(chunks == "chunk0;chunk1;chunk2;");
-  REQUIRE(std::chrono::steady_clock::now() - start >= 29ms);
+  REQUIRE(std::chrono::steady_clock::now() - start >= 20ms);  // timers count from the loop's cached time
 }
 
 TEST_CASE("an exception from the body comes out of next(), then the generator is finished", "[generator]") {

@@ -67,11 +67,11 @@ TEST_CASE("a cleared ThreadEvent waits for the next set", "[thread_event]") {
     co_await ev.wait();
     ev.clear();
     REQUIRE_FALSE(ev.is_set());
+    auto start = std::chrono::steady_clock::now();
     std::thread setter([&ev] {
       std::this_thread::sleep_for(30ms);
       ev.set();
     });
-    auto start = std::chrono::steady_clock::now();
     co_await ev.wait();
     auto took = std::chrono::steady_clock::now() - start;
     setter.join();

@@ -71,7 +71,7 @@ TEST_CASE("to_thread runs blocking calls in parallel while the loop keeps its ti
   auto out = brisk::run([]() -> Task<Outcome> {
     auto blocking = [](int i) -> Task<int> {
       co_return co_await brisk::to_thread([i] {
-        std::this_thread::sleep_for(200ms);
+        std::this_thread::sleep_for(500ms);
         return i;
       });
     };
@@ -103,11 +103,11 @@ TEST_CASE("to_thread runs blocking calls in parallel while the loop keeps its ti
     co_return o;
   }());
   REQUIRE(out.sum == 1 + 2 + 3 + 4);
-  REQUIRE(out.took >= 199ms);
-  REQUIRE(out.took < 400ms);  // one after the other would take 800 ms
+  REQUIRE(out.took >= 499ms);
+  REQUIRE(out.took < 1500ms);  // one after the other would take 2 s
   CAPTURE(std::chrono::duration_cast<std::chrono::microseconds>(out.max_lateness).count());
   REQUIRE(out.ticks >= 10);
-  REQUIRE(out.max_lateness < 50ms);  // a blocked loop would be 200 ms late
+  REQUIRE(out.max_lateness < 250ms);  // a blocked loop would be 500 ms late
 }
 
 TEST_CASE("to_thread rethrows the function's exception on the loop", "[thread_pool]") {
@@ -177,7 +177,7 @@ TEST_CASE("a full queue raises OverloadedError at once", "[thread_pool]") {
       overloaded = true;
     }
     REQUIRE(overloaded);
-    REQUIRE(Clock::now() - before < 50ms);
+    REQUIRE(Clock::now() - before < 1s);  // at once, not when the gate opens
     REQUIRE(p->queue_depth() == 1);
 
     gate->open();
@@ -210,7 +210,7 @@ TEST_CASE("a task cancelled while its job is queued wakes at once and the job ne
     bool cancelled = co_await brisk::test::ends_cancelled(h);
     REQUIRE(cancelled);
     REQUIRE(h.cancelled());
-    REQUIRE(Clock::now() - before < 50ms);  // not after the busy job
+    REQUIRE(Clock::now() - before < 1s);  // not after the busy job
     REQUIRE(p->queue_depth() == 0);
     REQUIRE_FALSE(busy.done());
 
