@@ -13,7 +13,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from brisk_harness import BriskTestCase, ConnectionClosed, metric, parse_http_date, request_bytes, wait_until  # noqa: E402
+from brisk_harness import BriskTestCase, ConnectionClosed, metric, parse_http_date, parse_metrics, request_bytes, wait_until  # noqa: E402
 
 REQUEST = request_bytes("GET", "/plaintext")
 
@@ -96,7 +96,12 @@ class PipelineFlood(BriskTestCase):
                             f"RSS grew from {rss_before} kB to {rss_after} kB while {flood.sent} bytes were pipelined")
         for _ in range(5):
             latencies.append(self.latency(b))
-        self.assertLess(max(latencies), 0.5, f"other clients stalled: {sorted(latencies)[-5:]}")
+        # A loaded machine delays a request now and then; a loop starved by the
+        # flood delays most of them, or one by seconds.
+        latencies.sort()
+        median = latencies[len(latencies) // 2]
+        self.assertLess(median, 0.5, f"other clients stalled: median {median:.3f} s, slowest {latencies[-5:]}")
+        self.assertLess(latencies[-1], 1.5, f"another client stalled: slowest {latencies[-5:]}")
 
         # Reading again resumes it, in order, with nothing lost.
         flood.conn.sock.setblocking(True)
@@ -186,43 +191,68 @@ class MaxConnections(BriskTestCase):
     def test_a_connection_waiting_to_be_refused_is_served_if_room_was_made_meanwhile(self):
         # A worker refuses at most 16 connections at once (each lingers up to
         # 500 ms for its client to close); the next waits for one of them.
-        b = self.start_brisk({"limits": {"max_connections": 2}}, workers=1)
-        kept = []
-        self.addCleanup(lambda: [c.close() for c in kept])
-        refused_before = 0
-        while len(kept) < 2:
-            c = b.connect()
-            kept.append(c)
-            c.send(REQUEST)
-            try:
-                status = c.read_final_response().status
-            except ConnectionClosed:
-                status = None
-            if status != 200:  # a start-up probe's connection not yet counted closed
-                refused_before += status == 503
-                kept.pop().close()
-                time.sleep(0.05)
-        lingering = []
-        self.addCleanup(lambda: [c.close() for c in lingering])
-        for _ in range(16):
-            c = b.connect()
-            lingering.append(c)
-            c.send(REQUEST)
-            self.assertEqual(c.read_final_response().status, 503)
-            # and stays open, so its refusal lingers for the whole 500 ms
+        for _ in range(3):
+            b = self.start_brisk({"limits": {"max_connections": 2}}, workers=1)
+            kept = []
+            self.addCleanup(lambda kept=kept: [c.close() for c in kept])
+            refused_before = 0
+            while len(kept) < 2:
+                c = b.connect()
+                kept.append(c)
+                c.send(REQUEST)
+                try:
+                    status = c.read_final_response().status
+                except ConnectionClosed:
+                    status = None
+                if status != 200:  # a start-up probe's connection not yet counted closed
+                    refused_before += status == 503
+                    kept.pop().close()
+                    time.sleep(0.05)
+            lingering = []
+            self.addCleanup(lambda lingering=lingering: [c.close() for c in lingering])
+            first_refused = time.monotonic()  # no linger can start before this
+            for _ in range(16):
+                c = b.connect()
+                lingering.append(c)
+                c.send(REQUEST)
+                self.assertEqual(c.read_final_response().status, 503)
+                # and stays open, so its refusal lingers for the whole 500 ms
 
-        waiting = b.connect(timeout=5)
-        self.addCleanup(waiting.close)
-        waiting.send(REQUEST)
-        time.sleep(0.1)  # accepted, and waiting for a refusal slot
-        kept.pop().close()
-        r = waiting.read_final_response()
+            waiting = b.connect(timeout=5)
+            self.addCleanup(waiting.close)
+            waiting.send(REQUEST)
+            time.sleep(0.1)  # accepted, and waiting for a refusal slot
+            # The worker must see this close before the first linger ends, or
+            # `waiting` takes the freed slot and is refused whatever the fix.
+            in_window = time.monotonic() - first_refused < 0.3
+            kept.pop().close()
+            r = waiting.read_final_response()
+            if r.status == 200 or in_window:
+                break
+            b.kill()  # too slow to tell: again, on a fresh daemon
+        else:
+            self.skipTest("three times, 16 refusals took most of their 500 ms linger on this machine")
         self.assertEqual(r.status, 200, "refused though a connection had closed while it waited")
         waiting.send(REQUEST)
         self.assertEqual(waiting.read_final_response().status, 200)
         waiting.close()
-        time.sleep(0.1)  # for the worker to see it closed, so that the scrape below fits
-        self.assertEqual(metric(b.metrics(), "brisk_connections_refused_total"), refused_before + 16)
+
+        # Until the worker sees `waiting` closed, a scrape is over
+        # max_connections too: refused once a refusal slot is free, and counted.
+        refused_scrapes = 0
+
+        def scrape():
+            nonlocal refused_scrapes
+            status, _, body = b.get("/metrics")
+            if status == 503:
+                refused_scrapes += 1
+                return None
+            self.assertEqual(status, 200)
+            return parse_metrics(body.decode())
+        time.sleep(0.1)  # usually enough for the worker to see it closed
+        samples = wait_until(scrape, 5, interval=0.1)
+        self.assertIsNotNone(samples, "/metrics refused for 5 s after `waiting` closed")
+        self.assertEqual(metric(samples, "brisk_connections_refused_total"), refused_before + 16 + refused_scrapes)
         b.stop_cleanly(self)
 
 
@@ -278,13 +308,14 @@ class BlockingQueue(BriskTestCase):
     def test_full_queue_is_503(self):
         b = self.start_brisk({"threads": {"blocking": 1, "blocking_queue": 0}})
         results = []
-        first = threading.Thread(target=lambda: results.append(timed_get(b, "/blocking?ms=1200")))
+        first = threading.Thread(target=lambda: results.append(timed_get(b, "/blocking?ms=2000")))
         first.start()
-        time.sleep(0.3)
+        self.assertTrue(wait_until(lambda: b.in_flight() >= 1, 5), "the first job never started")
         status, _, took = timed_get(b, "/blocking?ms=10")
         first.join()
         self.assertEqual(status, 503, "a blocking job with no thread and no queue room was accepted")
-        self.assertLess(took, 0.5)
+        # Waiting for the thread instead would take most of the first job's 2 s.
+        self.assertLess(took, 0.8)
         self.assertEqual(results[0][0], 200)
         self.assertEqual(timed_get(b, "/blocking?ms=10")[0], 200)
         b.stop_cleanly(self)

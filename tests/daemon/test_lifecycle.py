@@ -40,7 +40,10 @@ class Drain(BriskTestCase):
             return type(e).__name__
 
     def test_sigterm_drains_in_flight_requests(self):
-        shutdown_ms = 4000
+        # Sleeps of 3 s and a drain deadline of 8 s: each check below has
+        # seconds of margin both ways, for a slow machine and the leak check
+        # at exit of a sanitized build.
+        shutdown_ms = 8000
         b = self.start_brisk({"timeouts": {"shutdown_ms": shutdown_ms}})
         idle = b.connect()
         self.addCleanup(idle.close)
@@ -48,16 +51,17 @@ class Drain(BriskTestCase):
         self.assertEqual(idle.read_final_response().status, 200)
 
         results = []
-        threads = [in_background(b, "/sleep?ms=1500", results) for _ in range(3)]
+        threads = [in_background(b, "/sleep?ms=3000", results) for _ in range(3)]
         self.assertTrue(wait_until(lambda: b.in_flight() >= 3, 2), "the sleeps never started")
         term = time.monotonic()
         b.send_signal(signal.SIGTERM)
-        time.sleep(0.2)
+        # Closing the idle connections follows the draining flag /healthz reads:
+        # once this one is closed, the drain has begun.
+        self.assertTrue(idle.closed_within(1.5), "an idle keep-alive connection was kept open during the drain")
 
         health = self.healthz_on_new_connection(b)
         self.assertNotEqual(health, 200, "a new connection was served /healthz 200 while draining")
         self.assertTrue(health == 503 or isinstance(health, str), health)
-        self.assertTrue(idle.closed_within(1.0), "an idle keep-alive connection was kept open during the drain")
 
         for t in threads:
             t.join(10)
@@ -65,7 +69,7 @@ class Drain(BriskTestCase):
         status = b.wait_exit(shutdown_ms / 1000 + 2)
         took = time.monotonic() - term
         self.assertEqual(status, 0, f"exit status (None: still running); stderr: {b.stderr()[-1500:]!r}")
-        self.assertLess(took, 1.5 + 1.5, "the drain should end once the requests are done")
+        self.assertLess(took, 3.0 + 2.5, "the drain should end once the requests are done")
 
     def test_drain_deadline_cancels_what_is_left(self):
         shutdown_ms = 500
@@ -110,7 +114,7 @@ class Drain(BriskTestCase):
         b = self.start_brisk()
         start = time.monotonic()
         b.stop_cleanly(self, timeout=5)
-        self.assertLess(time.monotonic() - start, 1.0)
+        self.assertLess(time.monotonic() - start, 3.0, "waited for shutdown_ms (10 s) with nothing to drain")
 
 
 def read(path):
