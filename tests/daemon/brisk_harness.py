@@ -100,23 +100,21 @@ def to_toml(config):
     and a dict value as a sub-table ({"plugin": {"hello": {...}}} is [plugin.hello])."""
     lines = []
 
-    def table(name, body):
-        lines.append(f"[{name}]")
+    def table(header, name, body):
+        lines.append(header)
         lines.extend(f"{k} = {_toml_value(v)}" for k, v in body.items() if not isinstance(v, dict))
         lines.append("")
         for k, v in body.items():
             if isinstance(v, dict):
-                table(f"{name}.{k}", v)
+                table(f"[{name}.{k}]", f"{name}.{k}", v)
 
     for section, body in config.items():
         if section in ("routes", "plugins"):
             for array, tables in body.items():
                 for entry in tables:
-                    lines.append(f"[[{section}.{array}]]")
-                    lines.extend(f"{k} = {_toml_value(v)}" for k, v in entry.items())
-                    lines.append("")
+                    table(f"[[{section}.{array}]]", f"{section}.{array}", entry)
             continue
-        table(section, body)
+        table(f"[{section}]", section, body)
     return "\n".join(lines)
 
 
