@@ -32,6 +32,17 @@ struct Relay {
   brisk::TimerNode first{&Relay::first_fired, this};
 };
 
+// A timer that starts itself again, with no delay, every time it fires.
+struct Ticker {
+  static void fired(void* self) noexcept {
+    auto* t = static_cast<Ticker*>(self);
+    ++t->fired_count;
+    t->node.start(brisk::Loop::current(), 0ms);
+  }
+  int fired_count = 0;
+  brisk::TimerNode node{&Ticker::fired, this};
+};
+
 }  // namespace
 
 TEST_CASE("a timer started inside another timer's callback fires on time", "[timer]") {
@@ -70,21 +81,6 @@ TEST_CASE("a timer started inside another timer's callback fires on time while t
     co_await job;
   }());
 }
-
-namespace {
-
-// A timer that starts itself again, with no delay, every time it fires.
-struct Ticker {
-  static void fired(void* self) noexcept {
-    auto* t = static_cast<Ticker*>(self);
-    ++t->fired_count;
-    t->node.start(brisk::Loop::current(), 0ms);
-  }
-  int fired_count = 0;
-  brisk::TimerNode node{&Ticker::fired, this};
-};
-
-}  // namespace
 
 TEST_CASE("a timer restarted from its own callback with no delay fires once per turn", "[timer]") {
   // As libuv does for its own timers: otherwise one pass over the due
