@@ -1,3 +1,4 @@
+#include <brisk/config/error.hpp>
 #include <brisk/handlers/demo.hpp>
 #include <brisk/runtime/log.hpp>
 #include <brisk/runtime/thread_pool.hpp>
@@ -8,7 +9,6 @@
 #include "plugin_library.hpp"
 
 #include <algorithm>
-#include <stdexcept>
 
 namespace brisk::server {
 namespace {
@@ -52,14 +52,16 @@ App::App(const config::Config& cfg, LogFile* access_log, const std::function<voi
     log(LogLevel::info, "plugin " + spec.name + ": loaded " + spec.path + ", " +
                             std::to_string(router_.routes() - before) + " route(s)");
   }
-  for (const auto& limit : config.routes.limit) {
+  for (std::size_t n = 0; n < config.routes.limit.size(); ++n) {
+    const auto& limit = config.routes.limit[n];
     if (!router_.limit(limit.path, {limit.concurrency, limit.wait_ms})) {
       std::string known;
       for (std::size_t i = 0; i < router_.routes(); ++i) {
         known.append(known.empty() ? "" : ", ").append(router_.route(i).pattern);
       }
-      throw std::invalid_argument("routes.limit: path = \"" + limit.path +
-                                  "\": no route is registered under that pattern (routes: " + known + ")");
+      const std::string key = "routes.limit[" + std::to_string(n) + "].path";
+      throw config::ConfigError(key + " = \"" + limit.path + "\": expected the pattern of a route (" + known + ")",
+                                key);
     }
   }
   router_.freeze();

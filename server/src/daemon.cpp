@@ -1,4 +1,6 @@
 #include <brisk/config/config.hpp>
+#include <brisk/config/describe.hpp>
+#include <brisk/config/error.hpp>
 #include <brisk/runtime/event.hpp>
 #include <brisk/runtime/log.hpp>
 #include <brisk/runtime/run.hpp>
@@ -19,11 +21,13 @@
 #include <ctime>
 #include <deque>
 #include <future>
+#include <iostream>
 #include <memory>
 #include <mutex>
 #include <pthread.h>
 #include <signal.h>
 #include <thread>
+#include <variant>
 #include <vector>
 
 namespace brisk::server {
@@ -239,7 +243,42 @@ Task<void> control(App& app, LogFile& error_log, LogFile* access_log,
   co_await flusher.finished();
 }
 
+// Why the application cannot be built, and the exit status that says so.
+struct Refusal {
+  int status;
+  std::string reason;
+};
+
+std::variant<std::unique_ptr<App>, Refusal> build_app(const config::Config& config, LogFile* access_log) {
+  try {
+    return std::make_unique<App>(config, access_log);
+  } catch (const config::ConfigError& e) {
+    return Refusal{2, e.what()};
+  } catch (const std::exception& e) {
+    return Refusal{1, e.what()};
+  }
+}
+
 }  // namespace
+
+int check_daemon(const config::Config& config) {
+  // What a start would log on the way (each plugin loaded), on stderr:
+  // stdout is for the configuration.
+  const LogLevel threshold = config.log.level;
+  set_log_sink([threshold](LogLevel level, std::string_view message) {
+    if (level >= threshold) {
+      std::cerr << log_line(level, message) << '\n';
+    }
+  });
+  auto built = build_app(config, nullptr);
+  set_log_sink(nullptr);
+  if (const auto* refusal = std::get_if<Refusal>(&built)) {
+    std::cerr << "brisk: cannot start: " << refusal->reason << '\n';
+    return refusal->status;
+  }
+  std::cout << config::describe(config);
+  return 0;
+}
 
 int run_daemon(const config::Config& config) {
   sigset_t handled = daemon_signals();
@@ -258,14 +297,13 @@ int run_daemon(const config::Config& config) {
 
   ThreadPool::configure_default({.threads = config.threads.blocking, .queue_capacity = config.threads.blocking_queue});
 
-  std::unique_ptr<App> app;
-  try {
-    app = std::make_unique<App>(config, access_log.get());
-  } catch (const std::exception& e) {
-    log(LogLevel::error, std::string("cannot start: ") + e.what());
+  auto built = build_app(config, access_log.get());
+  if (const auto* refusal = std::get_if<Refusal>(&built)) {
+    log(LogLevel::error, "cannot start: " + refusal->reason);
     set_log_sink(nullptr);
-    return 1;
+    return refusal->status;
   }
+  const std::unique_ptr<App> app = std::move(std::get<std::unique_ptr<App>>(built));
 
   const unsigned count = config::worker_count(config.server);
   const std::size_t served_connections = connections_within_open_file_limit(

@@ -1,8 +1,7 @@
 // brisk: the daemon. The command line and configuration are config/'s; the
-// rest is run_daemon().
+// rest is run_daemon(), or check_daemon() for --check-config.
 
 #include <brisk/config/command_line.hpp>
-#include <brisk/config/describe.hpp>
 #include <brisk/server/daemon.hpp>
 
 #include <iostream>
@@ -16,8 +15,7 @@ int main(int argc, char** argv) {
   }
   auto& invocation = std::get<brisk::config::Invocation>(command);
   if (invocation.check_only) {
-    std::cout << brisk::config::describe(invocation.config);
-    return 0;
+    return brisk::server::check_daemon(invocation.config);
   }
   return brisk::server::run_daemon(invocation.config);
 }

@@ -15,9 +15,27 @@
 namespace brisk::server {
 namespace {
 
-[[noreturn]] void refuse(const config::PluginSpec& spec, const std::string& why) {
-  throw std::runtime_error("plugin " + spec.name + " (" + spec.path + "): " + why);
+std::string refusal(const config::PluginSpec& spec, const std::string& why) {
+  return "plugin " + spec.name + " (" + spec.path + "): " + why;
 }
+
+// A library that cannot be used as a plugin: the configuration names the
+// wrong file, a configuration mistake like any other.
+[[noreturn]] void refuse(const config::PluginSpec& spec, const std::string& why) {
+  throw config::ConfigError(refusal(spec, why), "plugins.load");
+}
+
+// What PluginContext throws for a bad setting: a std::invalid_argument to
+// the plugin, as plugin.hpp promises, and a configuration mistake to the
+// loader, with the setting's key.
+class SettingError : public std::invalid_argument {
+ public:
+  SettingError(const std::string& message, std::string key) : std::invalid_argument(message), key_(std::move(key)) {}
+  const std::string& key() const noexcept { return key_; }
+
+ private:
+  std::string key_;
+};
 
 // Reads and checks the library's PluginInfo; `handle` is closed by the caller.
 const PluginInfo& plugin_info(const config::PluginSpec& spec, void* handle) {
@@ -71,13 +89,17 @@ PluginLibrary::PluginLibrary(const config::PluginSpec& spec, Router& router) {
   // A setup that fails may have registered routes first: the router then
   // holds the plugin's code until it is destroyed, so the library is never
   // closed from here on (the daemon is not starting anyway).
+  // Only a refused setting is the configuration's fault; any other failure
+  // of setup is the plugin's own.
   PluginContext context(spec.name, spec.settings, router);
   try {
     info->setup(context);
+  } catch (const SettingError& e) {
+    throw config::ConfigError(refusal(spec, std::string("setup failed: ") + e.what()), e.key());
   } catch (const std::exception& e) {
-    refuse(spec, std::string("setup failed: ") + e.what());
+    throw std::runtime_error(refusal(spec, std::string("setup failed: ") + e.what()));
   } catch (...) {
-    refuse(spec, "setup failed with an exception that is not a std::exception");
+    throw std::runtime_error(refusal(spec, "setup failed with an exception that is not a std::exception"));
   }
 }
 
@@ -98,7 +120,7 @@ std::string PluginContext::setting_name(std::string_view key) const {
 
 void PluginContext::refuse_setting(std::string_view key, const nlohmann::json& value,
                                    std::string_view expected) const {
-  throw std::invalid_argument(setting_name(key) + " = " + value.dump() + ": expected " + std::string(expected));
+  throw SettingError(setting_name(key) + " = " + value.dump() + ": expected " + std::string(expected), setting_name(key));
 }
 
 void PluginContext::allow_only(std::initializer_list<std::string_view> known) const {
@@ -108,8 +130,8 @@ void PluginContext::allow_only(std::initializer_list<std::string_view> known) co
       for (std::string_view k : known) {
         names.append(names.empty() ? "" : ", ").append(k);
       }
-      throw std::invalid_argument("unknown key " + setting_name(key) + " (known: " +
-                                  (names.empty() ? "none" : names) + ")");
+      throw SettingError("unknown key " + setting_name(key) + " (known: " + (names.empty() ? "none" : names) + ")",
+                         setting_name(key));
     }
   }
 }

@@ -165,6 +165,17 @@ class BadConfiguration(unittest.TestCase):
         msg = self.run_bad(None, args=["--log-level", "verbose"])
         self.assertNames(msg, "log.level", "verbose")
 
+    def test_route_limit_on_a_path_no_route_has(self):
+        # Found only once the routes are registered: the start and
+        # --check-config both build them, and both refuse it.
+        text = ('[[routes.limit]]\npath = "/sleep"\nconcurrency = 1\n'
+                '[[routes.limit]]\npath = "/nowhere/{id}"\nconcurrency = 1\n')
+        for args in ((), ("--check-config",)):
+            with self.subTest(args=args):
+                msg = self.run_bad(text, args=args)
+                self.assertNames(msg, 'cannot start: routes.limit[1].path = "/nowhere/{id}": '
+                                      "expected the pattern of a route (", "/sleep, ")
+
 
 class Overrides(BriskTestCase):
     """The overrides reach the running daemon, not only --check-config."""

@@ -5,7 +5,8 @@ $BRISK_PLUGIN_DIR holds what build_plugins.sh built from the SDK alone: the
 example plugin (hello/libhello.so, from plugins/hello) and the test plugins
 (fixtures/lib*.so, from tests/daemon/plugins). The daemon serves a plugin's
 routes and middleware like its own, on every worker; a library it cannot use
-stops it at start with one line naming the plugin, its path and why."""
+stops it at start with one line naming the plugin, its path and why, and
+--check-config, which loads the plugins too, says the same."""
 
 import concurrent.futures
 import json
@@ -15,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 import unittest
 from pathlib import Path
 
@@ -41,14 +43,21 @@ def plugins(*entries, settings=None):
 
 @unittest.skipUnless(BUILT, "no plugins built: run through CTest, or set BRISK_PLUGIN_DIR (build_plugins.sh)")
 class PluginTestCase(BriskTestCase):
-    def assertRefused(self, config, message):
-        """The daemon exits 1 at start with `message` in its log, and never listens."""
+    def assertRefused(self, config, message, status):
+        """The daemon exits with `status` at start, `message` in its log, and never
+        listens; --check-config of the same file says so, with the same status.
+        Status 2 is a configuration mistake (the library, a setting), 1 a setup
+        that failed otherwise."""
         b = Brisk(config)
         self.addCleanup(b.cleanup)
+        check = run_brisk(["--config", str(b.config_path), "--check-config"], cwd=b.dir)
+        self.assertEqual(check.returncode, status, check.stderr)
+        self.assertIn(f"brisk: cannot start: {message}\n", check.stderr)
+        self.assertEqual(check.stdout, "", "no configuration printed for a refused one")
+        self.assertNotIn("Sanitizer", check.stderr)
         b.start(wait=False)
-        status = b.wait_exit(10)
+        self.assertEqual(b.wait_exit(10), status, b.stderr())
         log = b.stderr()
-        self.assertEqual(status, 1, log)
         self.assertIn(f"cannot start: {message}\n", log)
         self.assertNotIn("listening", log)
         self.assertNotIn("Sanitizer", log)
@@ -69,6 +78,22 @@ class ExamplePlugin(PluginTestCase):
         self.assertEqual(metric(b.metrics(), "brisk_requests_total", route="/hello/{name}", method="GET",
                                 status="2xx"), 1)
         b.stop_cleanly(self)
+
+    def test_check_config_sets_it_up_without_listening(self):
+        # As a start would: its setup runs with its settings, and a route
+        # limit may name one of its routes.
+        config = plugins(("hello", HELLO), settings={"hello": {"greeting": "Hi"}})
+        config["routes"] = {"limit": [{"path": "/hello/{name}/later", "concurrency": 1, "wait_ms": 0}]}
+        b = Brisk(config)
+        self.addCleanup(b.cleanup)
+        r = run_brisk(["--config", str(b.config_path), "--check-config"], cwd=b.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        effective = tomllib.loads(r.stdout)
+        self.assertEqual(effective["plugin"]["hello"], {"greeting": "Hi"})
+        self.assertEqual(effective["routes"]["limit"][0]["path"], "/hello/{name}/later")
+        self.assertIn('plugin hello: greeting with "Hi"', r.stderr)
+        self.assertIn(f"plugin hello: loaded {HELLO}, 2 route(s)", r.stderr)
+        self.assertFalse(port_is_listening(b.port))
 
     def test_without_settings_it_uses_its_defaults(self):
         b = self.start_brisk(plugins(("hello", HELLO)))
@@ -112,7 +137,7 @@ class ExamplePlugin(PluginTestCase):
         b.stop_cleanly(self)
         self.assertRefused(plugins(("libc", "libc.so.6")),
                            "plugin libc (libc.so.6): cannot load: cannot open shared object file: "
-                           "No such file or directory")
+                           "No such file or directory", status=2)
 
     def test_a_bad_setting_stops_the_start_naming_the_key_and_value(self):
         for settings, message in (
@@ -121,7 +146,7 @@ class ExamplePlugin(PluginTestCase):
         ):
             with self.subTest(settings=settings):
                 self.assertRefused(plugins(("hello", HELLO), settings={"hello": settings}),
-                                   f"plugin hello ({HELLO}): setup failed: {message}")
+                                   f"plugin hello ({HELLO}): setup failed: {message}", status=2)
 
 
 class Refusals(PluginTestCase):
@@ -131,50 +156,52 @@ class Refusals(PluginTestCase):
         missing = PLUGINS / "nowhere" / "libnone.so"
         self.assertRefused(plugins(("none", missing)),
                            f"plugin none ({missing}): cannot load: cannot open shared object file: "
-                           "No such file or directory")
+                           "No such file or directory", status=2)
 
     def test_a_library_that_is_not_a_plugin(self):
         path = fixture("not_a_plugin")
         self.assertRefused(plugins(("plain", path)),
                            f"plugin plain ({path}): not a brisk plugin: it exports no 'brisk_plugin' "
-                           "(BRISK_PLUGIN in <brisk/server/plugin.hpp> defines it)")
+                           "(BRISK_PLUGIN in <brisk/server/plugin.hpp> defines it)", status=2)
 
     def test_a_library_that_needs_a_symbol_the_daemon_lacks(self):
         path = fixture("missing_symbol")
         self.assertRefused(plugins(("needy", path)),
                            f"plugin needy ({path}): cannot load: undefined symbol: "
-                           "brisk_function_this_daemon_lacks")
+                           "brisk_function_this_daemon_lacks", status=2)
 
     def test_a_plugin_for_another_interface(self):
         path = fixture("other_interface")
         self.assertRefused(plugins(("next", path)),
                            f"plugin next ({path}): built for plugin interface 2, but this brisk loads interface 1: "
-                           "rebuild it against this brisk's SDK")
+                           "rebuild it against this brisk's SDK", status=2)
 
     def test_a_plugin_built_against_another_sdk(self):
         sdk = re.fullmatch(r"brisk \S+ \(plugin SDK (\S+)\)\n", run_brisk(["--version"]).stdout).group(1)
         path = fixture("other_sdk")
         self.assertRefused(plugins(("old", path)),
                            f"plugin old ({path}): built against the SDK of brisk 0.0.0+elsewhere, but this is "
-                           f"brisk {sdk}: rebuild it against this brisk's SDK")
+                           f"brisk {sdk}: rebuild it against this brisk's SDK", status=2)
 
     def test_a_setup_that_throws_after_registering_a_route(self):
         # The route's code stays loaded until the router holding it is gone:
         # the daemon exits with its message, not a crash.
         path = fixture("throws_after_a_route")
         self.assertRefused(plugins(("flaky", path)),
-                           f"plugin flaky ({path}): setup failed: the database at db.invalid is unreachable")
+                           f"plugin flaky ({path}): setup failed: the database at db.invalid is unreachable",
+                           status=1)
 
     def test_a_plugin_taking_a_path_the_daemon_serves(self):
         path = fixture("claims_healthz")
         self.assertRefused(plugins(("greedy", path)),
-                           f'plugin greedy ({path}): setup failed: route "/healthz": GET registered twice')
+                           f'plugin greedy ({path}): setup failed: route "/healthz": GET registered twice',
+                           status=1)
 
     def test_the_first_refusal_stops_the_start_before_later_plugins_load(self):
         path = fixture("not_a_plugin")
         log = self.assertRefused(plugins(("plain", path), ("hello", HELLO)),
                                  f"plugin plain ({path}): not a brisk plugin: it exports no 'brisk_plugin' "
-                                 "(BRISK_PLUGIN in <brisk/server/plugin.hpp> defines it)")
+                                 "(BRISK_PLUGIN in <brisk/server/plugin.hpp> defines it)", status=2)
         self.assertNotIn("plugin hello", log)
 
 

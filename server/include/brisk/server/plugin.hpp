@@ -30,7 +30,9 @@
 // JSON, and the router every worker serves. Setup registers what it needs
 // (Router::get/post/..., Router::use for middleware, which wraps every route
 // of the server, not only the plugin's) and returns; a setup that throws
-// stops the daemon from starting, with the exception's message in the log.
+// stops the daemon from starting, with the exception's message in the log
+// (exit status 2 when it was a refused setting, from setting() or
+// allow_only(), as for any configuration mistake; 1 otherwise).
 // Handlers then run on every worker thread at once, as router.hpp says.
 //
 // Compatibility: a plugin runs brisk's code (the runtime, Request, Response)
@@ -39,8 +41,8 @@
 // nlohmann_json and libuv. The SDK's CMake package refuses another compiler
 // or library version; the loader compares BRISK_SDK_BUILD (`brisk --version`
 // prints it) and the plugin interface, and says why it refuses.
-// `brisk --check-config` checks the file, not the plugins: loading runs
-// their code.
+// `brisk --check-config` loads the plugins and runs their setup as a start
+// does, without listening, so it reports every refusal a start would.
 
 #include <brisk/runtime/log.hpp>
 #include <brisk/server/router.hpp>
