@@ -9,6 +9,8 @@
 #include "plugin_library.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string_view>
 
 namespace brisk::server {
 namespace {
@@ -21,6 +23,16 @@ ParserLimits limits_from(const config::LimitsConfig& limits) {
   return p;
 }
 
+// health.path and metrics.path are the configuration's: a path another
+// route already has (a demo route, each other) is its mistake.
+void add_configured_route(Router& router, std::string_view key, const std::string& path, Handler handler) {
+  try {
+    router.get(path, std::move(handler));
+  } catch (const std::invalid_argument& e) {
+    throw config::ConfigError(std::string(key) + " = \"" + path + "\": " + e.what(), std::string(key));
+  }
+}
+
 }  // namespace
 
 App::App(const config::Config& cfg, LogFile* access_log, const std::function<void(Router&)>& add_routes)
@@ -31,14 +43,14 @@ App::App(const config::Config& cfg, LogFile* access_log, const std::function<voi
   if (add_routes) {
     add_routes(router_);
   }
-  router_.get(config.health.path, [this](Request&) -> Task<Response> {
+  add_configured_route(router_, "health.path", config.health.path, [this](Request&) -> Task<Response> {
     if (draining.load(std::memory_order_relaxed)) {
       co_return Response::text(503, "draining\n").with_header("Retry-After", "1");
     }
     co_return Response::text("ok\n");
   });
   if (config.metrics.enabled) {
-    router_.get(config.metrics.path, [this](Request&) -> Task<Response> {
+    add_configured_route(router_, "metrics.path", config.metrics.path, [this](Request&) -> Task<Response> {
       Response r = Response::text(metrics_->render());
       r.headers().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
       co_return r;

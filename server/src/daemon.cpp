@@ -249,6 +249,30 @@ struct Refusal {
   std::string reason;
 };
 
+struct Logs {
+  std::unique_ptr<LogFile> error;
+  std::unique_ptr<LogFile> access;  // none when log.access is off
+};
+
+// A log file that cannot be opened is the configuration's mistake: the
+// directory is missing, or brisk may not write there.
+std::variant<Logs, Refusal> open_logs(const config::Config& config) {
+  Logs logs;
+  try {
+    logs.error = std::make_unique<LogFile>(config.log.error_path, LogFile::Default::err);
+  } catch (const std::runtime_error& e) {
+    return Refusal{2, std::string("log.error_path: ") + e.what()};
+  }
+  if (config.log.access) {
+    try {
+      logs.access = std::make_unique<LogFile>(config.log.access_path, LogFile::Default::out);
+    } catch (const std::runtime_error& e) {
+      return Refusal{2, std::string("log.access_path: ") + e.what()};
+    }
+  }
+  return logs;
+}
+
 std::variant<std::unique_ptr<App>, Refusal> build_app(const config::Config& config, LogFile* access_log) {
   try {
     return std::make_unique<App>(config, access_log);
@@ -262,7 +286,15 @@ std::variant<std::unique_ptr<App>, Refusal> build_app(const config::Config& conf
 }  // namespace
 
 int check_daemon(const config::Config& config) {
-  // What a start would log on the way (each plugin loaded), on stderr:
+  auto refuse = [](const Refusal& refusal) {
+    std::cerr << "brisk: cannot start: " << refusal.reason << '\n';
+    return refusal.status;
+  };
+  // Opened as a start opens them (a missing file is created), then closed.
+  if (const auto logs = open_logs(config); const auto* refusal = std::get_if<Refusal>(&logs)) {
+    return refuse(*refusal);
+  }
+  // What a start would log on the way (each plugin loaded) goes to stderr:
   // stdout is for the configuration.
   const LogLevel threshold = config.log.level;
   set_log_sink([threshold](LogLevel level, std::string_view message) {
@@ -270,11 +302,11 @@ int check_daemon(const config::Config& config) {
       std::cerr << log_line(level, message) << '\n';
     }
   });
+  ThreadPool::configure_default({.threads = config.threads.blocking, .queue_capacity = config.threads.blocking_queue});
   auto built = build_app(config, nullptr);
   set_log_sink(nullptr);
   if (const auto* refusal = std::get_if<Refusal>(&built)) {
-    std::cerr << "brisk: cannot start: " << refusal->reason << '\n';
-    return refusal->status;
+    return refuse(*refusal);
   }
   std::cout << config::describe(config);
   return 0;
@@ -283,11 +315,14 @@ int check_daemon(const config::Config& config) {
 int run_daemon(const config::Config& config) {
   sigset_t handled = daemon_signals();
   pthread_sigmask(SIG_BLOCK, &handled, nullptr);
-  LogFile error_log(config.log.error_path, LogFile::Default::err);
-  std::unique_ptr<LogFile> access_log;
-  if (config.log.access) {
-    access_log = std::make_unique<LogFile>(config.log.access_path, LogFile::Default::out);
+  auto opened = open_logs(config);
+  if (const auto* refusal = std::get_if<Refusal>(&opened)) {
+    std::cerr << "brisk: cannot start: " << refusal->reason << '\n';
+    return refusal->status;
   }
+  Logs& logs = std::get<Logs>(opened);
+  LogFile& error_log = *logs.error;
+  const std::unique_ptr<LogFile>& access_log = logs.access;
   const LogLevel threshold = config.log.level;
   set_log_sink([&error_log, threshold](LogLevel level, std::string_view message) {
     if (level >= threshold) {

@@ -176,6 +176,25 @@ class BadConfiguration(unittest.TestCase):
                 self.assertNames(msg, 'cannot start: routes.limit[1].path = "/nowhere/{id}": '
                                       "expected the pattern of a route (", "/sleep, ")
 
+    def test_health_or_metrics_path_that_another_route_has(self):
+        # A demo route's path: known only once the routes are registered.
+        for section, path in (("health", "/plaintext"), ("metrics", "/json")):
+            for args in ((), ("--check-config",)):
+                with self.subTest(section=section, args=args):
+                    msg = self.run_bad(f'[{section}]\npath = "{path}"\n', args=args)
+                    self.assertNames(msg, f'cannot start: {section}.path = "{path}": '
+                                          f'route "{path}": GET registered twice')
+
+    def test_log_file_that_cannot_be_opened(self):
+        missing = "/nonexistent-brisk-dir/brisk.log"
+        for key, text in (("log.error_path", f'[log]\nerror_path = "{missing}"\n'),
+                          ("log.access_path", f'[log]\naccess = true\naccess_path = "{missing}"\n')):
+            for args in ((), ("--check-config",)):
+                with self.subTest(key=key, args=args):
+                    msg = self.run_bad(text, args=args)
+                    self.assertNames(msg, f"brisk: cannot start: {key}: cannot open log file {missing}: "
+                                          "No such file or directory")
+
 
 class Overrides(BriskTestCase):
     """The overrides reach the running daemon, not only --check-config."""

@@ -24,9 +24,11 @@ class App {
  public:
   // `add_routes` registers the application's own routes (tests, embedders);
   // the demo handlers come from config.server.demo, then the plugins of
-  // [[plugins.load]] add theirs. Throws std::invalid_argument for a
-  // [[routes.limit]] that names no route, std::runtime_error for a plugin
-  // that cannot be loaded or set up (plugin.hpp).
+  // [[plugins.load]] add theirs. Throws config::ConfigError for a mistake
+  // of the configuration found only here (a [[routes.limit]] that names no
+  // route, health.path or metrics.path taken by another route, a plugin
+  // that cannot be loaded or refuses a setting), std::runtime_error for a
+  // plugin whose setup fails otherwise (plugin.hpp).
   App(const config::Config& config, LogFile* access_log, const std::function<void(Router&)>& add_routes = {});
   ~App();
 
