@@ -115,3 +115,11 @@ TEST_CASE("allow_only refuses a key it was not told of, listing those it knows",
   CHECK(refusal([&] { ctx.allow_only({"greeting"}); }) == "unknown key plugin.hello.colour (known: greeting)");
   CHECK(refusal([&] { ctx.allow_only({}); }) == "unknown key plugin.hello.colour (known: none)");
 }
+
+TEST_CASE("refuse_setting refuses what a plugin checks itself, as setting<T> refuses a type", "[plugin]") {
+  Router router;
+  const auto settings = section("[plugin.hello.nested]\nshade = 1\n");
+  PluginContext ctx("hello", settings, router);
+  CHECK(refusal([&] { ctx.refuse_setting("nested", ctx.settings()["nested"], "an array of shades"); }) ==
+        R"(plugin.hello.nested = {"shade":1}: expected an array of shades)");
+}

@@ -31,8 +31,9 @@
 // (Router::get/post/..., Router::use for middleware, which wraps every route
 // of the server, not only the plugin's) and returns; a setup that throws
 // stops the daemon from starting, with the exception's message in the log
-// (exit status 2 when it was a refused setting, from setting() or
-// allow_only(), as for any configuration mistake; 1 otherwise).
+// (exit status 2 when it was a refused setting, from setting(),
+// allow_only() or refuse_setting(), as for any configuration mistake; 1
+// otherwise).
 // Handlers then run on every worker thread at once, as router.hpp says.
 //
 // Compatibility: a plugin runs brisk's code (the runtime, Request, Response)
@@ -100,12 +101,17 @@ class PluginContext {
   void log(LogLevel level, std::string_view message) const {
     brisk::log(level, "plugin " + name_ + ": " + std::string(message));
   }
+  // Refuses the setting `key` = `value` as setting() does, for the checks a
+  // plugin makes itself (a table, an array, a value out of its own range):
+  //   ctx.refuse_setting("routes", ctx.settings()["routes"], "an array of paths")
+  // throws std::invalid_argument "plugin.<name>.routes = ...: expected an
+  // array of paths". The daemon then exits 2, as for its own keys.
+  [[noreturn]] void refuse_setting(std::string_view key, const nlohmann::json& value,
+                                   std::string_view expected) const;
 
  private:
   // "plugin.<name>.<key>", the key quoted unless it is bare.
   std::string setting_name(std::string_view key) const;
-  [[noreturn]] void refuse_setting(std::string_view key, const nlohmann::json& value,
-                                   std::string_view expected) const;
 
   std::string name_;
   const nlohmann::json& settings_;
