@@ -16,10 +16,12 @@ namespace brisk::server {
 class PluginLibrary {
  public:
   // Loads `spec.path`, checks that it is a plugin for this brisk, and runs its
-  // setup on `router`. Throws std::runtime_error saying which plugin and why:
-  // the library cannot be loaded (dlerror, e.g. a missing file or a symbol
-  // this brisk does not have), it is not a brisk plugin, it was built for
-  // another plugin interface or brisk version, or its setup threw.
+  // setup on `router`. Throws saying which plugin and why: config::ConfigError
+  // when the configuration is at fault (the library cannot be loaded, by
+  // dlerror, e.g. a missing file or a symbol this brisk does not have; it is
+  // not a brisk plugin; it was built for another plugin interface or brisk
+  // version; its setup refused a setting), std::runtime_error when its setup
+  // threw anything else.
   PluginLibrary(const config::PluginSpec& spec, Router& router);
   ~PluginLibrary();
   PluginLibrary(PluginLibrary&& other) noexcept;

@@ -127,7 +127,7 @@ TEST_CASE("a bad flag value asks to exit 2 naming the flag", "[cli][errors]") {
       "brisk: --log-level: log.level = \"verbose\": expected one of \"debug\", \"info\", \"warning\", \"error\"\n"));
 }
 
-TEST_CASE("a bad file or environment asks to exit 1 naming where", "[cli][errors]") {
+TEST_CASE("a bad file or environment asks to exit 2 naming where", "[cli][errors]") {
   const TempFile file("[limits]\n\nmax_body_bytes = -5\n");
   const ExitRequest bad_file = exit_of({"--config", file.path()});
   CHECK(bad_file.code == 2);

@@ -23,7 +23,9 @@ namespace brisk::config {
 struct Invocation {
   Config config;
   std::optional<std::filesystem::path> config_path;
-  // --check-config: report the configuration (describe()) and exit 0.
+  // --check-config: build what a start would, without listening, and report
+  // the configuration (describe()) or why it cannot start
+  // (server::check_daemon()).
   bool check_only = false;
 };
 
