@@ -107,6 +107,10 @@ bool is_url_path(std::string_view text) {
   });
 }
 
+bool is_literal_url_path(std::string_view text) {
+  return is_url_path(text) && text.find_first_of("{}") == std::string_view::npos;
+}
+
 // ---- Input
 
 std::string Input::shown() const {
@@ -400,9 +404,10 @@ std::vector<Field> make_fields() {
   f.push_back(text("log", "error_path", &Config::log, &LogConfig::error_path, is_log_path, log_path_expected));
 
   f.push_back(flag("metrics", "enabled", &Config::metrics, &MetricsConfig::enabled));
-  f.push_back(text("metrics", "path", &Config::metrics, &MetricsConfig::path, is_url_path, url_path_expected));
+  f.push_back(
+      text("metrics", "path", &Config::metrics, &MetricsConfig::path, is_literal_url_path, literal_path_expected));
 
-  f.push_back(text("health", "path", &Config::health, &HealthConfig::path, is_url_path, url_path_expected));
+  f.push_back(text("health", "path", &Config::health, &HealthConfig::path, is_literal_url_path, literal_path_expected));
   return f;
 }
 

@@ -94,5 +94,9 @@ std::string key_text(std::string_view key);
 // Formats values share with the lists of routes and plugins.
 inline constexpr std::string_view url_path_expected = "a URL path starting with /";
 bool is_url_path(std::string_view text);
+// health.path and metrics.path are served as written: a '{' would make the
+// router take them for a pattern ("/{x}" would answer every path).
+inline constexpr std::string_view literal_path_expected = "a URL path starting with /, without { or }";
+bool is_literal_url_path(std::string_view text);
 
 }  // namespace brisk::config::detail

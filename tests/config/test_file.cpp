@@ -204,7 +204,10 @@ TEST_CASE("a value out of range names file:line, key, value and the range", "[fi
         "brisk.toml:2: server.server_name = \"a\\r\\nX-Injected: 1\": expected printable ASCII of at most 256 "
         "characters");
   CHECK(error_of("[health]\npath = \"healthz\"\n") ==
-        "brisk.toml:2: health.path = \"healthz\": expected a URL path starting with /");
+        "brisk.toml:2: health.path = \"healthz\": expected a URL path starting with /, without { or }");
+  // Served as written: the router would take "/{x}" for a pattern matching every path.
+  CHECK(error_of("[metrics]\npath = \"/{x}\"\n") ==
+        "brisk.toml:2: metrics.path = \"/{x}\": expected a URL path starting with /, without { or }");
 }
 
 TEST_CASE("an unknown key is an error that suggests the nearest key", "[file][errors]") {
