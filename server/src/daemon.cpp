@@ -26,6 +26,7 @@
 #include <mutex>
 #include <pthread.h>
 #include <signal.h>
+#include <system_error>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -249,28 +250,19 @@ struct Refusal {
   std::string reason;
 };
 
-struct Logs {
-  std::unique_ptr<LogFile> error;
-  std::unique_ptr<LogFile> access;  // none when log.access is off
-};
-
 // A log file that cannot be opened is the configuration's mistake: the
 // directory is missing, or brisk may not write there.
-std::variant<Logs, Refusal> open_logs(const config::Config& config) {
-  Logs logs;
+Refusal log_refusal(std::string_view key, const std::string& path, std::error_code error) {
+  return Refusal{2, std::string(key) + " = \"" + path + "\": cannot open it for appending: " + error.message()};
+}
+
+std::variant<std::unique_ptr<LogFile>, Refusal> open_log(std::string_view key, const std::string& path,
+                                                         LogFile::Default fallback) {
   try {
-    logs.error = std::make_unique<LogFile>(config.log.error_path, LogFile::Default::err);
-  } catch (const std::runtime_error& e) {
-    return Refusal{2, std::string("log.error_path: ") + e.what()};
+    return std::make_unique<LogFile>(path, fallback);
+  } catch (const std::system_error& e) {
+    return log_refusal(key, path, e.code());
   }
-  if (config.log.access) {
-    try {
-      logs.access = std::make_unique<LogFile>(config.log.access_path, LogFile::Default::out);
-    } catch (const std::runtime_error& e) {
-      return Refusal{2, std::string("log.access_path: ") + e.what()};
-    }
-  }
-  return logs;
 }
 
 std::variant<std::unique_ptr<App>, Refusal> build_app(const config::Config& config, LogFile* access_log) {
@@ -290,9 +282,15 @@ int check_daemon(const config::Config& config) {
     std::cerr << "brisk: cannot start: " << refusal.reason << '\n';
     return refusal.status;
   };
-  // Opened as a start opens them (a missing file is created), then closed.
-  if (const auto logs = open_logs(config); const auto* refusal = std::get_if<Refusal>(&logs)) {
-    return refuse(*refusal);
+  // Not opened: a file created here by root would be one the daemon, run
+  // as another user, could not open.
+  if (const auto error = LogFile::check_appendable(config.log.error_path)) {
+    return refuse(log_refusal("log.error_path", config.log.error_path, error));
+  }
+  if (config.log.access) {
+    if (const auto error = LogFile::check_appendable(config.log.access_path)) {
+      return refuse(log_refusal("log.access_path", config.log.access_path, error));
+    }
   }
   // What a start would log on the way (each plugin loaded) goes to stderr:
   // stdout is for the configuration.
@@ -315,20 +313,29 @@ int check_daemon(const config::Config& config) {
 int run_daemon(const config::Config& config) {
   sigset_t handled = daemon_signals();
   pthread_sigmask(SIG_BLOCK, &handled, nullptr);
-  auto opened = open_logs(config);
-  if (const auto* refusal = std::get_if<Refusal>(&opened)) {
+  // Without an error log, stderr is the only place to say why.
+  auto error_opened = open_log("log.error_path", config.log.error_path, LogFile::Default::err);
+  if (const auto* refusal = std::get_if<Refusal>(&error_opened)) {
     std::cerr << "brisk: cannot start: " << refusal->reason << '\n';
     return refusal->status;
   }
-  Logs& logs = std::get<Logs>(opened);
-  LogFile& error_log = *logs.error;
-  const std::unique_ptr<LogFile>& access_log = logs.access;
+  LogFile& error_log = *std::get<std::unique_ptr<LogFile>>(error_opened);
   const LogLevel threshold = config.log.level;
   set_log_sink([&error_log, threshold](LogLevel level, std::string_view message) {
     if (level >= threshold) {
       error_log.write_line(log_line(level, message));
     }
   });
+  std::unique_ptr<LogFile> access_log;
+  if (config.log.access) {
+    auto access_opened = open_log("log.access_path", config.log.access_path, LogFile::Default::out);
+    if (const auto* refusal = std::get_if<Refusal>(&access_opened)) {
+      log(LogLevel::error, "cannot start: " + refusal->reason);
+      set_log_sink(nullptr);
+      return refusal->status;
+    }
+    access_log = std::move(std::get<std::unique_ptr<LogFile>>(access_opened));
+  }
 
   ThreadPool::configure_default({.threads = config.threads.blocking, .queue_capacity = config.threads.blocking_queue});
 

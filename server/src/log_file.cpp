@@ -1,9 +1,11 @@
 #include <brisk/server/log_file.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
-#include <cstring>
 #include <mutex>
-#include <stdexcept>
+#include <system_error>
 
 namespace brisk::server {
 namespace {
@@ -22,11 +24,31 @@ LogFile::LogFile(std::string path, Default fallback) : path_(std::move(path)), o
   if (owned_) {
     file_ = open_append(path_);
     if (file_ == nullptr) {
-      throw std::runtime_error("cannot open log file " + path_ + ": " + std::strerror(errno));
+      throw std::system_error(errno, std::generic_category(), "cannot open log file " + path_);
     }
   } else {
     file_ = fallback == Default::out ? stdout : stderr;
   }
+}
+
+std::error_code LogFile::check_appendable(const std::string& path) {
+  if (path.empty()) {
+    return {};
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) {
+      return std::make_error_code(std::errc::is_a_directory);
+    }
+    return ::access(path.c_str(), W_OK) == 0 ? std::error_code() : std::error_code(errno, std::generic_category());
+  }
+  if (errno != ENOENT) {
+    return {errno, std::generic_category()};
+  }
+  // A new file: its directory must exist and take it.
+  const auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  return ::access(dir.c_str(), W_OK | X_OK) == 0 ? std::error_code() : std::error_code(errno, std::generic_category());
 }
 
 LogFile::~LogFile() {

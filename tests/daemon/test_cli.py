@@ -89,6 +89,15 @@ class CheckConfig(unittest.TestCase):
         self.assertEqual(cfg["log"]["level"], "error")
         self.assertEqual(cfg["limits"]["max_body_bytes"], 200)
 
+    def test_log_files_are_checked_not_created(self):
+        # A file created by a check run as root would be one the daemon, run
+        # as another user, could not open.
+        d = self.enterContext(tempfile.TemporaryDirectory())
+        error_path, access_path = os.path.join(d, "error.log"), os.path.join(d, "access.log")
+        path = self.write(f'[log]\nerror_path = "{error_path}"\naccess = true\naccess_path = "{access_path}"\n')
+        self.check(["--config", path])
+        self.assertEqual(os.listdir(d), [])
+
     def test_environment_booleans(self):
         for text, value in (("0", False), ("off", False), ("no", False), ("1", True), ("on", True), ("yes", True)):
             self.assertEqual(self.check([], env={"BRISK_LOG_ACCESS": text})["log"]["access"], value, text)
@@ -186,14 +195,18 @@ class BadConfiguration(unittest.TestCase):
                                           f'route "{path}": GET registered twice')
 
     def test_log_file_that_cannot_be_opened(self):
+        # The start opens the file; --check-config checks it without opening.
         missing = "/nonexistent-brisk-dir/brisk.log"
-        for key, text in (("log.error_path", f'[log]\nerror_path = "{missing}"\n'),
-                          ("log.access_path", f'[log]\naccess = true\naccess_path = "{missing}"\n')):
+        for key, text, path, why in (
+            ("log.error_path", f'[log]\nerror_path = "{missing}"\n', missing, "No such file or directory"),
+            ("log.access_path", f'[log]\naccess = true\naccess_path = "{missing}"\n', missing,
+             "No such file or directory"),
+            ("log.error_path", '[log]\nerror_path = "/"\n', "/", "Is a directory"),
+        ):
             for args in ((), ("--check-config",)):
-                with self.subTest(key=key, args=args):
+                with self.subTest(key=key, path=path, args=args):
                     msg = self.run_bad(text, args=args)
-                    self.assertNames(msg, f"brisk: cannot start: {key}: cannot open log file {missing}: "
-                                          "No such file or directory")
+                    self.assertNames(msg, f'cannot start: {key} = "{path}": cannot open it for appending: {why}')
 
 
 class Overrides(BriskTestCase):

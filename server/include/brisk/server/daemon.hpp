@@ -5,16 +5,18 @@
 //   SIGTERM, SIGINT  graceful drain (a second one cuts the drain short)
 //   SIGHUP           reopen the log files
 //   SIGUSR1          every worker writes its task dump to the error log
-// Returns the process exit status: 0 after a drain; 2 when the configuration
-// is refused once the application is built (a plugin that cannot be loaded
-// or refuses its settings, a route limit on a path no route has), like any
-// other configuration mistake; 1 when it cannot start for another reason.
+// Returns the process exit status: 0 after a drain; 2 for a mistake of the
+// configuration found only at start (a log file that cannot be opened, a
+// plugin that cannot be loaded or refuses its settings, a route limit on a
+// path no route has, health.path or metrics.path taken by another route),
+// like any other configuration mistake; 1 when it cannot start for another
+// reason.
 //
 // check_daemon(): `brisk --check-config`. Builds the same application (so
 // plugins are loaded and their setup runs) but listens on nothing, then
-// prints the effective configuration (config::describe) on stdout. Returns
-// the status run_daemon() would have at start, 0, 2 or 1, with the reason on
-// stderr.
+// prints the effective configuration (config::describe) on stdout. Log
+// files are checked, not opened: none is created. Returns the status
+// run_daemon() would have at start, 0, 2 or 1, with the reason on stderr.
 
 #include <brisk/config/config.hpp>
 

@@ -10,6 +10,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 namespace brisk::server {
 
@@ -17,9 +18,13 @@ class LogFile {
  public:
   enum class Default { out, err };
 
-  // Opens `path` for appending (throws std::runtime_error naming the path and
-  // the reason); "" writes to the default stream instead.
+  // Opens `path` for appending (throws std::system_error naming the path,
+  // with the reason as its code); "" writes to the default stream instead.
   LogFile(std::string path, Default fallback);
+  // The error opening `path` for appending would give, found without opening
+  // it or creating it: none for "". For --check-config, which must not leave
+  // behind a file that the daemon, started as another user, cannot open.
+  static std::error_code check_appendable(const std::string& path);
   ~LogFile();
   LogFile(const LogFile&) = delete;
   LogFile& operator=(const LogFile&) = delete;

@@ -103,7 +103,8 @@ class PluginContext {
   }
   // Refuses the setting `key` = `value` as setting() does, for the checks a
   // plugin makes itself (a table, an array, a value out of its own range):
-  //   ctx.refuse_setting("routes", ctx.settings()["routes"], "an array of paths")
+  //   if (auto it = ctx.settings().find("routes"); it != ctx.settings().end() && !it->is_array())
+  //     ctx.refuse_setting("routes", *it, "an array of paths");
   // throws std::invalid_argument "plugin.<name>.routes = ...: expected an
   // array of paths". The daemon then exits 2, as for its own keys.
   [[noreturn]] void refuse_setting(std::string_view key, const nlohmann::json& value,
