@@ -18,16 +18,19 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <ctime>
 #include <deque>
 #include <future>
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <pthread.h>
 #include <signal.h>
 #include <system_error>
 #include <thread>
+#include <unistd.h>
 #include <variant>
 #include <vector>
 
@@ -244,6 +247,34 @@ Task<void> control(App& app, LogFile& error_log, LogFile* access_log,
   co_await flusher.finished();
 }
 
+// While alive, what is written to stdout goes to stderr: --check-config's
+// stdout is the configuration, read as TOML, and a plugin may print.
+class StdoutToStderr {
+ public:
+  StdoutToStderr() : saved_(flush_and_dup()) {
+    if (saved_ >= 0) {
+      ::dup2(STDERR_FILENO, STDOUT_FILENO);
+    }
+  }
+  ~StdoutToStderr() {
+    if (saved_ >= 0) {
+      std::fflush(stdout);
+      ::dup2(saved_, STDOUT_FILENO);
+      ::close(saved_);
+    }
+  }
+  StdoutToStderr(const StdoutToStderr&) = delete;
+  StdoutToStderr& operator=(const StdoutToStderr&) = delete;
+
+ private:
+  static int flush_and_dup() {
+    std::fflush(stdout);
+    return ::dup(STDOUT_FILENO);
+  }
+
+  int saved_;
+};
+
 // Why the application cannot be built, and the exit status that says so.
 struct Refusal {
   int status;
@@ -301,9 +332,18 @@ int check_daemon(const config::Config& config) {
     }
   });
   ThreadPool::configure_default({.threads = config.threads.blocking, .queue_capacity = config.threads.blocking_queue});
-  auto built = build_app(config, nullptr);
+  std::optional<Refusal> refusal;
+  {
+    // Built and gone (plugins' teardown included) before the configuration
+    // is printed.
+    const StdoutToStderr plugins_print_to_stderr;
+    auto built = build_app(config, nullptr);
+    if (auto* failed = std::get_if<Refusal>(&built)) {
+      refusal = std::move(*failed);
+    }
+  }
   set_log_sink(nullptr);
-  if (const auto* refusal = std::get_if<Refusal>(&built)) {
+  if (refusal) {
     return refuse(*refusal);
   }
   std::cout << config::describe(config);

@@ -94,6 +94,18 @@ class ExamplePlugin(PluginTestCase):
         self.assertIn('plugin hello: greeting with "Hi"', r.stderr)
         self.assertIn(f"plugin hello: loaded {HELLO}, 2 route(s)", r.stderr)
 
+    def test_check_config_keeps_what_a_plugin_prints_off_its_stdout(self):
+        # stdout is the configuration, for whoever reads it as TOML; a
+        # plugin's prints (setup, and teardown when the check lets go of it)
+        # go to stderr.
+        b = Brisk(plugins(("chatty", fixture("chatty"))))
+        self.addCleanup(b.cleanup)
+        r = run_brisk(["--config", str(b.config_path), "--check-config"], cwd=b.dir)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(tomllib.loads(r.stdout)["plugins"]["load"][0]["name"], "chatty")
+        for line in ("chatty: hello from std::cout", "chatty: hello from printf", "chatty: goodbye from printf"):
+            self.assertIn(line, r.stderr)
+
     def test_without_settings_it_uses_its_defaults(self):
         b = self.start_brisk(plugins(("hello", HELLO)))
         self.assertEqual(b.get("/hello/bob")[2], b"Hello, bob!\n")
