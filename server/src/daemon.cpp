@@ -296,7 +296,17 @@ std::variant<std::unique_ptr<LogFile>, Refusal> open_log(std::string_view key, c
   }
 }
 
+// Without an error log (it is the one that failed, or --check-config),
+// stderr is the place to say why.
+int refuse_on_stderr(const Refusal& refusal) {
+  std::cerr << "brisk: cannot start: " << refusal.reason << '\n';
+  return refusal.status;
+}
+
+// The application as a start builds it, the to_thread pool configured first
+// (a plugin's setup may use it).
 std::variant<std::unique_ptr<App>, Refusal> build_app(const config::Config& config, LogFile* access_log) {
+  ThreadPool::configure_default({.threads = config.threads.blocking, .queue_capacity = config.threads.blocking_queue});
   try {
     return std::make_unique<App>(config, access_log);
   } catch (const config::ConfigError& e) {
@@ -309,18 +319,14 @@ std::variant<std::unique_ptr<App>, Refusal> build_app(const config::Config& conf
 }  // namespace
 
 int check_daemon(const config::Config& config) {
-  auto refuse = [](const Refusal& refusal) {
-    std::cerr << "brisk: cannot start: " << refusal.reason << '\n';
-    return refusal.status;
-  };
   // Not opened: a file created here by root would be one the daemon, run
   // as another user, could not open.
   if (const auto error = LogFile::check_appendable(config.log.error_path)) {
-    return refuse(log_refusal("log.error_path", config.log.error_path, error));
+    return refuse_on_stderr(log_refusal("log.error_path", config.log.error_path, error));
   }
   if (config.log.access) {
     if (const auto error = LogFile::check_appendable(config.log.access_path)) {
-      return refuse(log_refusal("log.access_path", config.log.access_path, error));
+      return refuse_on_stderr(log_refusal("log.access_path", config.log.access_path, error));
     }
   }
   // What a start would log on the way (each plugin loaded) goes to stderr:
@@ -331,7 +337,6 @@ int check_daemon(const config::Config& config) {
       std::cerr << log_line(level, message) << '\n';
     }
   });
-  ThreadPool::configure_default({.threads = config.threads.blocking, .queue_capacity = config.threads.blocking_queue});
   std::optional<Refusal> refusal;
   {
     // Built and gone (plugins' teardown included) before the configuration
@@ -344,7 +349,7 @@ int check_daemon(const config::Config& config) {
   }
   set_log_sink(nullptr);
   if (refusal) {
-    return refuse(*refusal);
+    return refuse_on_stderr(*refusal);
   }
   std::cout << config::describe(config);
   return 0;
@@ -353,11 +358,9 @@ int check_daemon(const config::Config& config) {
 int run_daemon(const config::Config& config) {
   sigset_t handled = daemon_signals();
   pthread_sigmask(SIG_BLOCK, &handled, nullptr);
-  // Without an error log, stderr is the only place to say why.
   auto error_opened = open_log("log.error_path", config.log.error_path, LogFile::Default::err);
   if (const auto* refusal = std::get_if<Refusal>(&error_opened)) {
-    std::cerr << "brisk: cannot start: " << refusal->reason << '\n';
-    return refusal->status;
+    return refuse_on_stderr(*refusal);
   }
   LogFile& error_log = *std::get<std::unique_ptr<LogFile>>(error_opened);
   const LogLevel threshold = config.log.level;
@@ -366,24 +369,24 @@ int run_daemon(const config::Config& config) {
       error_log.write_line(log_line(level, message));
     }
   });
+  // From here on, why the start fails goes to the error log.
+  auto refuse_in_log = [](const Refusal& refusal) {
+    log(LogLevel::error, "cannot start: " + refusal.reason);
+    set_log_sink(nullptr);
+    return refusal.status;
+  };
   std::unique_ptr<LogFile> access_log;
   if (config.log.access) {
     auto access_opened = open_log("log.access_path", config.log.access_path, LogFile::Default::out);
     if (const auto* refusal = std::get_if<Refusal>(&access_opened)) {
-      log(LogLevel::error, "cannot start: " + refusal->reason);
-      set_log_sink(nullptr);
-      return refusal->status;
+      return refuse_in_log(*refusal);
     }
     access_log = std::move(std::get<std::unique_ptr<LogFile>>(access_opened));
   }
 
-  ThreadPool::configure_default({.threads = config.threads.blocking, .queue_capacity = config.threads.blocking_queue});
-
   auto built = build_app(config, access_log.get());
   if (const auto* refusal = std::get_if<Refusal>(&built)) {
-    log(LogLevel::error, "cannot start: " + refusal->reason);
-    set_log_sink(nullptr);
-    return refusal->status;
+    return refuse_in_log(*refusal);
   }
   const std::unique_ptr<App> app = std::move(std::get<std::unique_ptr<App>>(built));
 

@@ -120,7 +120,8 @@ std::string PluginContext::setting_name(std::string_view key) const {
 
 void PluginContext::refuse_setting(std::string_view key, const nlohmann::json& value,
                                    std::string_view expected) const {
-  throw SettingError(setting_name(key) + " = " + value.dump() + ": expected " + std::string(expected), setting_name(key));
+  const std::string name = setting_name(key);
+  throw SettingError(name + " = " + value.dump() + ": expected " + std::string(expected), name);
 }
 
 void PluginContext::allow_only(std::initializer_list<std::string_view> known) const {
@@ -130,8 +131,8 @@ void PluginContext::allow_only(std::initializer_list<std::string_view> known) co
       for (std::string_view k : known) {
         names.append(names.empty() ? "" : ", ").append(k);
       }
-      throw SettingError("unknown key " + setting_name(key) + " (known: " + (names.empty() ? "none" : names) + ")",
-                         setting_name(key));
+      const std::string name = setting_name(key);
+      throw SettingError("unknown key " + name + " (known: " + (names.empty() ? "none" : names) + ")", name);
     }
   }
 }
