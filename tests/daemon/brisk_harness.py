@@ -391,6 +391,10 @@ class Brisk:
 
     # -- process
 
+    def check_config(self):
+        """`brisk --check-config` on this daemon's file, run where start() runs it."""
+        return run_brisk(["--config", str(self.config_path), "--check-config"], cwd=self.dir)
+
     def start(self, wait=True):
         cmd = [brisk_binary()]
         if self.use_config_file:

@@ -50,7 +50,7 @@ class PluginTestCase(BriskTestCase):
         that failed otherwise. Returns the start's log and the check's stderr."""
         b = Brisk(config)
         self.addCleanup(b.cleanup)
-        check = run_brisk(["--config", str(b.config_path), "--check-config"], cwd=b.dir)
+        check = b.check_config()
         self.assertEqual(check.returncode, status, check.stderr)
         self.assertIn(f"brisk: cannot start: {message}\n", check.stderr)
         self.assertEqual(check.stdout, "", "no configuration printed for a refused one")
@@ -86,7 +86,7 @@ class ExamplePlugin(PluginTestCase):
         config["routes"] = {"limit": [{"path": "/hello/{name}/later", "concurrency": 1, "wait_ms": 0}]}
         b = Brisk(config)
         self.addCleanup(b.cleanup)
-        r = run_brisk(["--config", str(b.config_path), "--check-config"], cwd=b.dir)
+        r = b.check_config()
         self.assertEqual(r.returncode, 0, r.stderr)
         effective = tomllib.loads(r.stdout)
         self.assertEqual(effective["plugin"]["hello"], {"greeting": "Hi"})
@@ -100,7 +100,7 @@ class ExamplePlugin(PluginTestCase):
         # go to stderr.
         b = Brisk(plugins(("chatty", fixture("chatty"))))
         self.addCleanup(b.cleanup)
-        r = run_brisk(["--config", str(b.config_path), "--check-config"], cwd=b.dir)
+        r = b.check_config()
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(tomllib.loads(r.stdout)["plugins"]["load"][0]["name"], "chatty")
         for line in ("chatty: hello from std::cout", "chatty: hello from printf", "chatty: goodbye from printf"):
