@@ -148,7 +148,7 @@ void Loop::arm_timer() noexcept {
   if (timer_armed_ && deadline == armed_deadline_) {
     return;
   }
-  std::uint64_t now = this->now();
+  std::uint64_t now = uv_now(&uv_);  // what libuv counts the delay from
   uv_timer_start(
       &timer_, [](uv_timer_t* t) { static_cast<Loop*>(t->data)->fire_timers(); },
       deadline > now ? deadline - now : 0, 0);
@@ -158,7 +158,7 @@ void Loop::arm_timer() noexcept {
 
 void Loop::fire_timers() noexcept {
   timer_armed_ = false;
-  std::uint64_t now = this->now();
+  std::uint64_t now = uv_now(&uv_);  // this turn's time: libuv has just updated it
   // A timer started by one of these callbacks is not fired in this pass,
   // however soon it is due (as libuv does with its own): one restarted with
   // no delay from its own callback would otherwise keep the pass going for

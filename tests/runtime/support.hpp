@@ -39,6 +39,14 @@ Task<bool> eventually(Pred done, std::chrono::milliseconds limit = std::chrono::
   co_return true;
 }
 
+// Keeps the loop busy for `d` without suspending, as a handler that computes
+// before it awaits does: the loop's cached time stays where the turn began.
+inline void busy_for(std::chrono::milliseconds d) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  while (std::chrono::steady_clock::now() < until) {
+  }
+}
+
 inline Task<TcpStream> accept_one(TcpListener* listener) { co_return co_await listener->accept(); }
 
 // Both ends of a new loopback connection to `listener`.

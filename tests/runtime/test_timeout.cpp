@@ -1,7 +1,11 @@
+#include "support.hpp"
+
 #include <brisk/runtime/gather.hpp>
 #include <brisk/runtime/loop.hpp>
 #include <brisk/runtime/run.hpp>
+#include <brisk/runtime/semaphore.hpp>
 #include <brisk/runtime/spawn.hpp>
+#include <brisk/runtime/thread_pool.hpp>
 #include <brisk/runtime/timeout.hpp>
 #include <brisk/runtime/timer.hpp>
 
@@ -10,6 +14,7 @@
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -332,5 +337,50 @@ TEST_CASE("a Timeout runs one block at a time", "[timeout]") {
     REQUIRE(refused);
     int v = co_await first;
     REQUIRE(v == 20);
+  }());
+}
+
+TEST_CASE("wait_for after a busy turn gives a to_thread job its whole time", "[timeout]") {
+  brisk::run([]() -> Task<void> {
+    co_await brisk::sleep(0ms);  // a fresh turn
+    brisk::test::busy_for(300ms);
+    const auto start = Clock::now();
+    int v = co_await brisk::wait_for(200ms, []() -> Task<int> {
+      co_return co_await brisk::to_thread([] {
+        std::this_thread::sleep_for(50ms);
+        return 7;
+      });
+    }());
+    REQUIRE(v == 7);
+    REQUIRE(Clock::now() - start >= 50ms);
+  }());
+}
+
+TEST_CASE("timeout() after a busy turn counts from the call", "[timeout]") {
+  brisk::run([]() -> Task<void> {
+    co_await brisk::sleep(0ms);
+    brisk::test::busy_for(300ms);
+    const auto start = Clock::now();
+    auto deadline = brisk::timeout(100ms);
+    bool timed_out = false;
+    try {
+      co_await deadline.run(nap(10'000));
+    } catch (const brisk::TimeoutError&) {
+      timed_out = true;
+    }
+    REQUIRE(timed_out);
+    REQUIRE(Clock::now() - start >= 100ms);
+  }());
+}
+
+TEST_CASE("acquire_for after a busy turn waits its whole time", "[timeout][semaphore]") {
+  brisk::run([]() -> Task<void> {
+    brisk::Semaphore sem(0);
+    co_await brisk::sleep(0ms);
+    brisk::test::busy_for(300ms);
+    const auto start = Clock::now();
+    auto permit = co_await sem.acquire_for(100ms);
+    REQUIRE_FALSE(permit.has_value());
+    REQUIRE(Clock::now() - start >= 100ms);
   }());
 }

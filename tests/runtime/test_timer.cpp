@@ -1,3 +1,5 @@
+#include "support.hpp"
+
 #include <brisk/runtime/event.hpp>
 #include <brisk/runtime/loop.hpp>
 #include <brisk/runtime/run.hpp>
@@ -94,5 +96,31 @@ TEST_CASE("a timer restarted from its own callback with no delay fires once per 
     ticker.node.stop();
     REQUIRE(ticker.fired_count >= 1);
     REQUIRE(ticker.fired_count <= 4);
+  }());
+}
+
+TEST_CASE("sleep counts from the call, however long the loop's turn has run", "[timer]") {
+  brisk::run([]() -> Task<void> {
+    co_await brisk::sleep(0ms);  // a fresh turn
+    brisk::test::busy_for(300ms);
+    const auto start = Clock::now();
+    co_await brisk::sleep(100ms);
+    REQUIRE(Clock::now() - start >= 100ms);
+  }());
+}
+
+TEST_CASE("a TimerNode started after a busy turn waits its whole delay", "[timer]") {
+  brisk::run([]() -> Task<void> {
+    brisk::Event done;
+    struct Fired {
+      static void set(void* e) noexcept { static_cast<brisk::Event*>(e)->set(); }
+    };
+    brisk::TimerNode node(&Fired::set, &done);
+    co_await brisk::sleep(0ms);
+    brisk::test::busy_for(300ms);
+    const auto start = Clock::now();
+    node.start(brisk::Loop::current(), 100ms);
+    co_await done.wait();
+    REQUIRE(Clock::now() - start >= 100ms);
   }());
 }

@@ -290,6 +290,36 @@ TEST_CASE("a handler past handler_ms is cancelled and answered 503", "[connectio
       [](brisk::config::Config& c) { c.timeouts.handler_ms = 100ms; });
 }
 
+TEST_CASE("handler_ms counts from the handler's start, after a busy handler on the same worker", "[connection]") {
+  // Pipelined: /nap is parsed and started in the same turn of the loop, right
+  // after /busy kept the loop for 300 ms. Counted from the turn's start, its
+  // 200 ms would be gone before it began.
+  with_server(
+      [](Router& r) {
+        r.get("/busy", [](Request&) -> Task<Response> {
+          const auto until = std::chrono::steady_clock::now() + 300ms;
+          while (std::chrono::steady_clock::now() < until) {
+          }
+          co_return Response::text("busy");
+        });
+        r.get("/nap", [](Request&) -> Task<Response> {
+          co_await brisk::sleep(50ms);
+          co_return Response::text("nap");
+        });
+      },
+      [](Worker& w) -> Task<void> {
+        TcpStream c = co_await connect(w);
+        std::string buffer;
+        co_await c.write("GET /busy HTTP/1.1\r\nHost: t\r\n\r\nGET /nap HTTP/1.1\r\nHost: t\r\n\r\n");
+        Reply a = co_await read_reply(c, buffer);
+        Reply b = co_await read_reply(c, buffer);
+        REQUIRE(a.status == 200);
+        REQUIRE(b.status == 200);
+        REQUIRE(b.body == "nap");
+      },
+      [](brisk::config::Config& c) { c.timeouts.handler_ms = 200ms; });
+}
+
 TEST_CASE("a handler that does not return when cancelled at handler_ms is answered 503 without it",
           "[connection]") {
   // A to_thread job cannot be interrupted, so the cancelled handler waits

@@ -60,8 +60,13 @@ class Loop {
   static Loop* current_or_null() noexcept;
 
   uv_loop_t* uv() noexcept { return &uv_; }
-  // The loop's cached time in ms, as libuv keeps it.
-  std::uint64_t now() const noexcept { return uv_now(&uv_); }
+  // The time in ms on the loop's clock, read now: a deadline counts from the
+  // moment it is asked for, however long the loop's current turn has run.
+  // (libuv's own uv_now() is the time the turn began.)
+  std::uint64_t now() noexcept {
+    uv_update_time(&uv_);
+    return uv_now(&uv_);
+  }
 
   // Resume `h`, running as part of `task`, on the next turn of the loop.
   void schedule(TaskState* task, std::coroutine_handle<> h);

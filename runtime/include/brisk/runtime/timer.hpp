@@ -33,7 +33,8 @@ class TimerNode {
   TimerNode& operator=(const TimerNode&) = delete;
   ~TimerNode();
 
-  // Fires on_fire after `delay` (from the loop's cached time, as libuv does).
+  // Fires on_fire `delay` from now (Loop::now(): the clock read at this call,
+  // not the time the loop's turn began).
   // Re-arming an armed node moves its deadline.
   void start(Loop& loop, Duration delay);
   void stop() noexcept;
