@@ -1,6 +1,8 @@
+#include <brisk/runtime/coop.hpp>
 #include <brisk/runtime/errors.hpp>
 #include <brisk/runtime/log.hpp>
 #include <brisk/runtime/loop.hpp>
+#include <brisk/runtime/on_suspend.hpp>
 #include <brisk/runtime/task_state.hpp>
 
 #include <csignal>
@@ -42,6 +44,13 @@ void ignore_sigpipe() noexcept {
 }
 
 }  // namespace
+
+bool coop::spend() noexcept { return this_thread_loop == nullptr || this_thread_loop->spend_budget(); }
+
+void coop::requeue(std::coroutine_handle<> h) {
+  Loop& loop = Loop::current();
+  loop.schedule(loop.current_task(), h);
+}
 
 Loop::Loop() {
   if (this_thread_loop != nullptr) {
@@ -95,6 +104,7 @@ void Loop::resume_now(TaskState* task, std::coroutine_handle<> h) noexcept { res
 
 void Loop::resume(const Ready& r) noexcept {
   TaskState* previous = std::exchange(current_, r.task);
+  budget_ = coop::budget;
   if (!debug_) {
     r.handle.resume();
   } else {
@@ -111,6 +121,9 @@ void Loop::resume(const Ready& r) noexcept {
                                  std::to_string(where.line) + ") ran " + std::to_string(ms) +
                                  " ms without yielding to the loop");
     }
+  }
+  if (on_suspend_ != nullptr && on_suspend_->task() == r.task) {
+    std::exchange(on_suspend_, nullptr)->fire();
   }
   current_ = previous;
 }

@@ -23,6 +23,10 @@ void BoundedSemaphore::release() {
 }
 
 bool Semaphore::TimedAcquireAwaiter::await_suspend(std::coroutine_handle<> h) {
+  if (yielding()) {
+    requeue(h);  // granted at once: no wait, no timer
+    return true;
+  }
   if (!Waiter::await_suspend(h)) {
     return false;
   }

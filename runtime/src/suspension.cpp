@@ -1,3 +1,4 @@
+#include <brisk/runtime/coop.hpp>
 #include <brisk/runtime/errors.hpp>
 #include <brisk/runtime/loop.hpp>
 #include <brisk/runtime/suspension.hpp>
@@ -42,6 +43,16 @@ void Suspension::wake_now() noexcept {
 void Suspension::wake_cancelled() noexcept {
   cancelled_ = true;
   wake();
+}
+
+bool Suspension::proceed() noexcept {
+  yielding_ = !coop::spend();
+  return !yielding_;
+}
+
+void Suspension::requeue(std::coroutine_handle<> h) {
+  park_shielded(h);
+  task_->loop().schedule(task_, h);
 }
 
 void Suspension::raise_if_cancelled() const {

@@ -168,6 +168,10 @@ void dump_tasks(std::ostream& out) {
 namespace detail {
 
 bool JoinWaiter::await_suspend(std::coroutine_handle<> h) {
+  if (yielding()) {
+    requeue(h);  // the task has finished: nothing to wait for
+    return true;
+  }
   if (cancellable_) {
     if (!park(h)) {
       return false;

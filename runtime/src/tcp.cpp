@@ -530,10 +530,14 @@ bool WriteAwaiter::await_ready() {
   // Most writes fit in the socket buffer: try first and skip the request
   // machinery.
   status_ = write_what_fits(s_, data_);
-  return status_ < 0 || data_.empty();
+  return status_ < 0 || (data_.empty() && proceed());
 }
 
 bool WriteAwaiter::await_suspend(std::coroutine_handle<> h) {
+  if (yielding()) {
+    requeue(h);
+    return true;
+  }
   if (!park(h)) {
     return false;
   }

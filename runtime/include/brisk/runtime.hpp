@@ -3,12 +3,14 @@
 // and documents its own guarantees and lifetimes.
 
 #include <brisk/runtime/condition.hpp>
+#include <brisk/runtime/coop.hpp>
 #include <brisk/runtime/errors.hpp>
 #include <brisk/runtime/event.hpp>
 #include <brisk/runtime/gather.hpp>
 #include <brisk/runtime/generator.hpp>
 #include <brisk/runtime/lock.hpp>
 #include <brisk/runtime/log.hpp>
+#include <brisk/runtime/on_suspend.hpp>
 #include <brisk/runtime/loop.hpp>
 #include <brisk/runtime/outcome.hpp>
 #include <brisk/runtime/queue.hpp>

@@ -32,7 +32,7 @@ class Event {
   class [[nodiscard]] Awaiter : public detail::Waiter {
    public:
     Awaiter(Event& e, bool shielded) noexcept : Waiter(e.waiters_, shielded), event_(&e) {}
-    bool await_ready() const noexcept { return event_->set_; }
+    bool await_ready() noexcept { return event_->set_ && proceed(); }
     void await_resume() const { raise_if_cancelled(); }
 
    private:

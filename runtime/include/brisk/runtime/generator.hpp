@@ -11,7 +11,8 @@
 //   while (auto chunk = co_await body.next()) { ... *chunk ... }
 //
 // Control passes between consumer and body by symmetric transfer, so a long
-// stream uses no stack. The body runs inside the consumer's task: its awaits
+// stream uses no stack; each next() spends the task's cooperative budget
+// (coop.hpp), so a long stream still lets the rest of the loop run. The body runs inside the consumer's task: its awaits
 // park that task, and cancelling the task raises CancelledError inside the
 // body, which (unless the body catches it) comes out of next().
 //
@@ -24,6 +25,7 @@
 // generator's promise, then out to the consumer: Generator<T> yields values,
 // never references into the body's frame.
 
+#include <brisk/runtime/coop.hpp>
 #include <brisk/runtime/detail/frame_pool.hpp>
 
 #include <coroutine>
@@ -98,8 +100,14 @@ class [[nodiscard]] Generator {
    public:
     explicit NextAwaiter(handle_type h) noexcept : h_(h) {}
     bool await_ready() const noexcept { return !h_ || h_.done(); }
-    std::coroutine_handle<> await_suspend(std::coroutine_handle<> consumer) noexcept {
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<> consumer) {
       h_.promise().consumer_ = consumer;
+      // A body that makes values without waiting would otherwise hold the
+      // loop for the whole stream: it spends the cooperative budget too.
+      if (!coop::spend()) {
+        coop::requeue(h_);
+        return std::noop_coroutine();
+      }
       return h_;
     }
     std::optional<T> await_resume() {

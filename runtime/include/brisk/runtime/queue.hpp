@@ -89,7 +89,7 @@ class Queue {
       }
       q_->push(std::move(*value_));
       value_.reset();
-      return true;
+      return proceed();
     }
     void await_resume() const {
       raise_if_cancelled();
@@ -110,7 +110,7 @@ class Queue {
     bool await_ready() {
       if (!q_->items_.empty()) {
         value_ = q_->pop();
-        return true;
+        return proceed();
       }
       return q_->closed_;
     }

@@ -85,7 +85,7 @@ class Semaphore {
   class [[nodiscard]] AcquireAwaiter : public detail::Waiter {
    public:
     explicit AcquireAwaiter(Semaphore& s) noexcept : Waiter(s.waiters_), s_(&s) {}
-    bool await_ready() noexcept { return s_->take(); }
+    bool await_ready() noexcept { return s_->take() && proceed(); }
     Guard await_resume() const {
       raise_if_cancelled();
       return Guard{*s_};
@@ -106,7 +106,7 @@ class Semaphore {
         : Waiter(s.waiters_), s_(&s), delay_(d), timer_(&TimedAcquireAwaiter::on_timeout, this) {}
     bool await_ready() noexcept {
       granted_ = s_->take();
-      return granted_ || delay_.count() <= 0;
+      return granted_ ? proceed() : delay_.count() <= 0;
     }
     bool await_suspend(std::coroutine_handle<> h);
     std::optional<Guard> await_resume() {

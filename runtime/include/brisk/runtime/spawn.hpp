@@ -42,7 +42,7 @@ class JoinWaiter : public ListHook, public Suspension {
   JoinWaiter(TaskState& target, bool cancellable) noexcept
       : target_(&target), cancellable_(cancellable) {}
 
-  bool await_ready() const noexcept { return target_->done(); }
+  bool await_ready() noexcept { return target_->done() && proceed(); }
   bool await_suspend(std::coroutine_handle<> h);
   void await_resume() const noexcept {}
 

@@ -11,6 +11,14 @@
 // Lifetime: a Suspension lives in the awaiting coroutine's frame, which cannot
 // be destroyed while suspended in it, so the task, the loop and every wait
 // queue may hold a plain pointer to it until it is woken or aborted.
+//
+// Fairness: an awaitable that can complete at once (a write the kernel takes,
+// a free permit, a queued item) asks proceed() before returning its result
+// without suspending. Once the task has used up its cooperative budget
+// (coop.hpp), proceed() says no: the awaitable keeps the result it already
+// has and suspends anyway, and its await_suspend calls requeue(), which puts
+// the task at the back of the ready queue. A cancellation that arrives
+// meanwhile stays pending for the next suspension, so no result is lost.
 
 #include <coroutine>
 
@@ -50,6 +58,13 @@ class Suspension {
   // Resume it with CancelledError (from abort()).
   void wake_cancelled() noexcept;
 
+  // True: go on without suspending. False: the budget is spent; suspend, and
+  // have await_suspend call requeue() when yielding() says so.
+  [[nodiscard]] bool proceed() noexcept;
+  bool yielding() const noexcept { return yielding_; }
+  // Suspends until the loop's next turn, the result already in hand.
+  void requeue(std::coroutine_handle<> h);
+
   void raise_if_cancelled() const;
   bool cancelled() const noexcept { return cancelled_; }
   std::coroutine_handle<> handle() const noexcept { return handle_; }
@@ -60,6 +75,7 @@ class Suspension {
   TaskState* task_ = nullptr;
   std::coroutine_handle<> handle_ = nullptr;
   bool cancelled_ = false;
+  bool yielding_ = false;
 };
 
 }  // namespace brisk

@@ -22,7 +22,13 @@ class Waiter : public ListHook, public Suspension {
 
   Waiter(List& list, bool shielded = false) noexcept : list_(&list), shielded_(shielded) {}
 
+  // A derived await_ready that got what it waited for at once returns
+  // proceed(); when that says to yield, the wait is only a requeue.
   bool await_suspend(std::coroutine_handle<> h) {
+    if (yielding()) {
+      requeue(h);
+      return true;
+    }
     if (shielded_) {
       park_shielded(h);
     } else if (!park(h)) {
