@@ -4,6 +4,7 @@
 #include <brisk/runtime/errors.hpp>
 #include <brisk/runtime/log.hpp>
 #include <brisk/runtime/loop.hpp>
+#include <brisk/runtime/on_suspend.hpp>
 #include <brisk/runtime/timer.hpp>
 #include <brisk/server/app.hpp>
 #include <brisk/server/http_error.hpp>
@@ -25,6 +26,9 @@ using Clock = std::chrono::steady_clock;
 // response and close its side (linger.hpp).
 constexpr auto linger_time = 1000ms;
 constexpr std::size_t linger_bytes = 64 * 1024;
+// A streamed response's pieces made without a wait go out together up to
+// this size: few syscalls, and a batch that stays within the socket buffer.
+constexpr std::size_t stream_batch_bytes = 32 * 1024;
 
 // How long a handler cancelled at handler_ms may take to return before its
 // client is answered without it (connection.hpp). A cancelled
@@ -669,9 +673,12 @@ Task<int> Connection::send_stream(Response& response, ResponseContext& context, 
   HeadInfo info = append_head(x_->out, response, context);
   stop_reading_ = stop_reading_ || !info.keep_alive;
   ++batched_;
-  // Each later piece goes out as the generator makes it: a stream is for
-  // things that take time. After the head has gone, the only way left to
-  // say "incomplete" is to end the connection without the last chunk.
+  // Pieces the generator makes without waiting share one write, of up to
+  // stream_batch_bytes; as soon as it waits, what it made goes out
+  // (send_made_so_far), so a stream of things that take time is not held
+  // back. After the head has gone, the only way left to say "incomplete" is
+  // to end the connection without the last chunk.
+  OnSuspend send_when_waiting(&Connection::send_made_so_far, this);
   try {
     while (piece) {
       if (info.framing == BodyFraming::chunked) {
@@ -680,10 +687,14 @@ Task<int> Connection::send_stream(Response& response, ResponseContext& context, 
         x_->out.append(*piece);
       }
       body_bytes += piece->size();
-      co_await flush();
+      if (x_->out.size() >= stream_batch_bytes) {
+        co_await flush();
+      }
       set_deadline(Phase::handler, app_.config.timeouts.handler_ms);
       HangupWatch watch(stream_, task_);
+      send_when_waiting.arm();
       piece = co_await chunks->next();
+      send_when_waiting.disarm();
     }
   } catch (const CancelledError&) {
     if (take_expiry() && stream_.is_open()) {  // closed: abandon_stream() said so
@@ -700,6 +711,24 @@ Task<int> Connection::send_stream(Response& response, ResponseContext& context, 
     append_last_chunk(x_->out);
   }
   co_return response.status();
+}
+
+void Connection::send_made_so_far(void* self) noexcept {
+  auto* c = static_cast<Connection*>(self);
+  // Only while the generator itself waits (the handler phase): a flush in
+  // progress (phase write, or body when the generator reads the request)
+  // owns the batch. Behind a client that does not keep up, the batch waits
+  // for the next awaited flush, which the write deadline guards.
+  if (c->phase_ != Phase::handler || c->x_ == nullptr || c->x_->out.empty() || c->stream_.write_queue_size() != 0) {
+    return;
+  }
+  try {
+    bump(c->worker_.metrics().bytes_sent, c->x_->out.size());
+    c->stream_.send(std::exchange(c->x_->out, std::string()));
+    c->batched_ = 0;
+  } catch (...) {
+    // Out of memory: the batch stays for the next flush.
+  }
 }
 
 Task<void> Connection::answer_and_close(int status, std::string_view reason) {

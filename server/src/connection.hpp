@@ -120,6 +120,8 @@ class Connection final : public detail::ListHook, private BodySource {
   // piece); each returns the status actually sent.
   int send_whole(const Response& response, ResponseContext& context, std::uint64_t& body_bytes);
   Task<int> send_stream(Response& response, ResponseContext& context, std::uint64_t& body_bytes);
+  // A stream's batch when its generator waits (an OnSuspend callback).
+  static void send_made_so_far(void* self) noexcept;
   // The rest of the body: into the Request (keep) or dropped. false when the
   // connection ends (answered and closed, or the client left).
   Task<bool> read_body(bool keep);
