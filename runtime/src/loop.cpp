@@ -45,7 +45,7 @@ void ignore_sigpipe() noexcept {
 
 }  // namespace
 
-bool coop::spend() noexcept { return this_thread_loop == nullptr || this_thread_loop->spend_budget(); }
+__thread int coop::detail::left = coop::detail::outside_task;
 
 void coop::requeue(std::coroutine_handle<> h) {
   Loop& loop = Loop::current();
@@ -104,7 +104,9 @@ void Loop::resume_now(TaskState* task, std::coroutine_handle<> h) noexcept { res
 
 void Loop::resume(const Ready& r) noexcept {
   TaskState* previous = std::exchange(current_, r.task);
-  budget_ = coop::budget;
+  // Every await runs inside some resumption, so the budget is refilled
+  // here and never needs restoring after.
+  coop::detail::left = coop::budget;
   if (!debug_) {
     r.handle.resume();
   } else {

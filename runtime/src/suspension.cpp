@@ -1,4 +1,3 @@
-#include <brisk/runtime/coop.hpp>
 #include <brisk/runtime/errors.hpp>
 #include <brisk/runtime/loop.hpp>
 #include <brisk/runtime/suspension.hpp>
@@ -43,11 +42,6 @@ void Suspension::wake_now() noexcept {
 void Suspension::wake_cancelled() noexcept {
   cancelled_ = true;
   wake();
-}
-
-bool Suspension::proceed() noexcept {
-  yielding_ = !coop::spend();
-  return !yielding_;
 }
 
 void Suspension::requeue(std::coroutine_handle<> h) {

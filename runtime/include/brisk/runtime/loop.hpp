@@ -91,9 +91,6 @@ class Loop {
 
   TaskState* current_task() const noexcept { return current_; }
 
-  // The running task's cooperative budget (coop.hpp).
-  // Code outside any task (run()'s own setup) has nobody to yield to.
-  bool spend_budget() noexcept { return --budget_ >= 0 || current_ == nullptr; }
   // The OnSuspend to fire when the running task's resumption ends (on_suspend.hpp).
   OnSuspend*& on_suspend() noexcept { return on_suspend_; }
   detail::IntrusiveList<TaskState>& tasks() noexcept { return tasks_; }
@@ -139,7 +136,6 @@ class Loop {
   detail::TimerHeap timers_;
   detail::IntrusiveList<TaskState> tasks_;
   TaskState* current_ = nullptr;
-  int budget_ = 0;
   OnSuspend* on_suspend_ = nullptr;
 
   std::mutex inbox_mutex_;

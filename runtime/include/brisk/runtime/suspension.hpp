@@ -20,6 +20,8 @@
 // the task at the back of the ready queue. A cancellation that arrives
 // meanwhile stays pending for the next suspension, so no result is lost.
 
+#include <brisk/runtime/coop.hpp>
+
 #include <coroutine>
 
 namespace brisk {
@@ -60,7 +62,10 @@ class Suspension {
 
   // True: go on without suspending. False: the budget is spent; suspend, and
   // have await_suspend call requeue() when yielding() says so.
-  [[nodiscard]] bool proceed() noexcept;
+  [[nodiscard]] bool proceed() noexcept {
+    yielding_ = !coop::spend();
+    return !yielding_;
+  }
   bool yielding() const noexcept { return yielding_; }
   // Suspends until the loop's next turn, the result already in hand.
   void requeue(std::coroutine_handle<> h);
