@@ -37,10 +37,7 @@ Timeout::Arm::~Arm() {
   owner_->active_ = nullptr;
 }
 
-void Timeout::Arm::restart() {
-  std::uint64_t now = owner_->loop_->now();
-  timer_.start(*owner_->loop_, Duration(owner_->deadline_ > now ? owner_->deadline_ - now : 0));
-}
+void Timeout::Arm::restart() { timer_.start_at(*owner_->loop_, owner_->deadline_); }
 
 void Timeout::Arm::fire(void* self) noexcept {
   auto* arm = static_cast<Arm*>(self);

@@ -7,10 +7,14 @@ namespace brisk {
 TimerNode::~TimerNode() { stop(); }
 
 void TimerNode::start(Loop& loop, Duration delay) {
+  auto ms = delay.count() < 0 ? 0 : static_cast<std::uint64_t>(delay.count());
+  start_at(loop, loop.now() + ms);
+}
+
+void TimerNode::start_at(Loop& loop, std::uint64_t deadline) {
   stop();
   loop_ = &loop;
-  auto ms = delay.count() < 0 ? 0 : static_cast<std::uint64_t>(delay.count());
-  deadline_ = loop.now() + ms;
+  deadline_ = deadline;
   loop.add_timer(*this);
 }
 

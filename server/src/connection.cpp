@@ -188,9 +188,8 @@ void Connection::set_deadline_at(Phase phase, std::uint64_t at) noexcept {
   // A later deadline waits for the timer to fire at the earlier one; only an
   // earlier one re-arms it.
   if (!timer_.armed() || deadline_ < timer_due_) {
-    Loop& loop = task_->loop();
     timer_due_ = deadline_;
-    timer_.start(loop, Duration(deadline_ > loop.now() ? deadline_ - loop.now() : 0));
+    timer_.start_at(task_->loop(), deadline_);
   }
 }
 
@@ -200,7 +199,7 @@ void Connection::on_timer(void* self) noexcept {
   std::uint64_t now = loop.now();
   if (now < c->deadline_) {
     c->timer_due_ = c->deadline_;
-    c->timer_.start(loop, Duration(c->deadline_ - now));
+    c->timer_.start_at(loop, c->deadline_);
     return;
   }
   if (c->expired_ && c->phase_ == Phase::handler) {
@@ -344,7 +343,8 @@ Task<bool> Connection::serve_busy() {
         set_deadline(Phase::head, timeouts.header_ms);
       }
       // Keep the head's deadline: read_more re-sets the same one.
-      auto left = std::chrono::milliseconds(deadline_ > task_->loop().now() ? deadline_ - task_->loop().now() : 0);
+      const std::uint64_t now = task_->loop().now();
+      auto left = std::chrono::milliseconds(deadline_ > now ? deadline_ - now : 0);
       Input in = co_await read_more(Phase::head, left);
       if (in == Input::eof) {
         co_return false;

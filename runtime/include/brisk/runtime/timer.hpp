@@ -37,6 +37,9 @@ class TimerNode {
   // not the time the loop's turn began).
   // Re-arming an armed node moves its deadline.
   void start(Loop& loop, Duration delay);
+  // Fires at `deadline`, in Loop::now() milliseconds: for an owner that has
+  // read the clock already (a past deadline fires in the next turn).
+  void start_at(Loop& loop, std::uint64_t deadline);
   void stop() noexcept;
   bool armed() const noexcept { return index_ != npos; }
   std::uint64_t deadline() const noexcept { return deadline_; }
