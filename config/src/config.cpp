@@ -12,6 +12,10 @@ std::string to_string(const Endpoint& endpoint) {
   return endpoint.is_ipv6() ? "[" + endpoint.host + "]:" + port : endpoint.host + ":" + port;
 }
 
+std::string_view to_string(AccessFormat format) noexcept {
+  return format == AccessFormat::json ? "json" : "combined";
+}
+
 unsigned worker_count(const ServerConfig& server) {
   if (server.workers) {
     return *server.workers;

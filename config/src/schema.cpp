@@ -263,23 +263,27 @@ std::optional<unsigned> read_workers(const Input& in) {
 }
 
 constexpr std::array levels{LogLevel::debug, LogLevel::info, LogLevel::warning, LogLevel::error};
+constexpr std::array access_formats{AccessFormat::combined, AccessFormat::json};
 
-std::string levels_expected() {
+// "one of \"a\", \"b\"": the values a key of fixed names takes.
+template <class T, std::size_t N>
+std::string choices_expected(const std::array<T, N>& choices) {
   std::string out = "one of ";
-  for (const auto level : levels) {
-    out.append(level == levels.front() ? "" : ", ").append(quote(to_string(level)));
+  for (const auto choice : choices) {
+    out.append(choice == choices.front() ? "" : ", ").append(quote(to_string(choice)));
   }
   return out;
 }
 
-LogLevel read_level(const Input& in) {
-  const std::string name = in.string(levels_expected());
-  for (const auto level : levels) {
-    if (name == to_string(level)) {
-      return level;
+template <class T, std::size_t N>
+T read_choice(const Input& in, const std::array<T, N>& choices) {
+  const std::string name = in.string(choices_expected(choices));
+  for (const auto choice : choices) {
+    if (name == to_string(choice)) {
+      return choice;
     }
   }
-  in.fail(levels_expected());
+  in.fail(choices_expected(choices));
 }
 
 bool is_server_name(std::string_view text) {
@@ -396,10 +400,15 @@ std::vector<Field> make_fields() {
   f.push_back(count("threads", "blocking", &Config::threads, &ThreadsConfig::blocking, {1, 1024}));
   f.push_back(count("threads", "blocking_queue", &Config::threads, &ThreadsConfig::blocking_queue, {0, mib}));
 
-  f.push_back({"log", "level", "log.level", [](Config& c, const Input& in) { c.log.level = read_level(in); },
+  f.push_back({"log", "level", "log.level",
+               [](Config& c, const Input& in) { c.log.level = read_choice(in, levels); },
                [](const Config&, std::string_view) {},
                [](const Config& c) { return quote(to_string(c.log.level)); }});
   f.push_back(flag("log", "access", &Config::log, &LogConfig::access));
+  f.push_back({"log", "access_format", "log.access_format",
+               [](Config& c, const Input& in) { c.log.access_format = read_choice(in, access_formats); },
+               [](const Config&, std::string_view) {},
+               [](const Config& c) { return quote(to_string(c.log.access_format)); }});
   f.push_back(text("log", "access_path", &Config::log, &LogConfig::access_path, is_log_path, log_path_expected));
   f.push_back(text("log", "error_path", &Config::log, &LogConfig::error_path, is_log_path, log_path_expected));
 

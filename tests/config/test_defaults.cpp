@@ -45,6 +45,7 @@ TEST_CASE("Config{} holds the documented defaults", "[defaults]") {
   CHECK(c.threads.blocking_queue == 1024);
   CHECK(c.log.level == brisk::LogLevel::info);
   CHECK(c.log.access);
+  CHECK(c.log.access_format == brisk::config::AccessFormat::combined);
   CHECK(c.log.access_path.empty());
   CHECK(c.log.error_path.empty());
   CHECK(c.routes.limit.empty());
@@ -77,7 +78,7 @@ TEST_CASE("the shipped brisk.toml spells out every key, each under a comment", "
       ++keys;
     }
   }
-  CHECK(keys == 25);
+  CHECK(keys == 26);
 
   std::istringstream lines(read(BRISK_DEFAULT_CONFIG));
   std::string line;

@@ -73,6 +73,7 @@ TEST_CASE("BRISK_<SECTION>_<KEY> sets each kind of key", "[env]") {
     CHECK(from_env({{"BRISK_SERVER_DEMO", "false"}, {"BRISK_LOG_ACCESS", yes}}).log.access);
   }
   CHECK_FALSE(from_env({{"BRISK_SERVER_WORKERS", "auto"}}).server.workers.has_value());
+  CHECK(from_env({{"BRISK_LOG_ACCESS_FORMAT", "json"}}).log.access_format == brisk::config::AccessFormat::json);
 }
 
 TEST_CASE("other BRISK_ variables are left alone", "[env]") {
@@ -95,6 +96,8 @@ TEST_CASE("an environment error names the variable, key, value and expectation",
         "BRISK_SERVER_WORKERS: server.workers = \"0\": expected \"auto\" or an integer from 1 to 1024");
   CHECK(error_of({{"BRISK_LOG_LEVEL", "loud"}}) ==
         "BRISK_LOG_LEVEL: log.level = \"loud\": expected one of \"debug\", \"info\", \"warning\", \"error\"");
+  CHECK(error_of({{"BRISK_LOG_ACCESS_FORMAT", "common"}}) ==
+        "BRISK_LOG_ACCESS_FORMAT: log.access_format = \"common\": expected one of \"combined\", \"json\"");
   CHECK(error_of({{"BRISK_SERVER_DEMO", "maybe"}}) ==
         "BRISK_SERVER_DEMO: server.demo = \"maybe\": expected true or false (or 1/0, yes/no, on/off)");
   CHECK(error_of({{"BRISK_LIMITS_MAX_HEADER_BYTES", "2048"}}) ==

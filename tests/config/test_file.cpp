@@ -254,7 +254,7 @@ TEST_CASE("a bad listen names what was expected", "[file][errors]") {
         "brisk.toml:1: server.listen = \"0.0.0.0:99999999999999999999\": expected a port from 1 to 65535");
 }
 
-TEST_CASE("bad workers and a bad log level name what was expected", "[file][errors]") {
+TEST_CASE("bad workers, log level or access format name what was expected", "[file][errors]") {
   const std::string workers = ": expected \"auto\" or an integer from 1 to 1024";
   CHECK(error_of("[server]\nworkers = 0\n") == "brisk.toml:2: server.workers = 0" + workers);
   CHECK(error_of("[server]\nworkers = 1025\n") == "brisk.toml:2: server.workers = 1025" + workers);
@@ -264,6 +264,10 @@ TEST_CASE("bad workers and a bad log level name what was expected", "[file][erro
         "brisk.toml:2: log.level = \"loud\": expected one of \"debug\", \"info\", \"warning\", \"error\"");
   CHECK(error_of("[log]\nlevel = \"INFO\"\n") ==
         "brisk.toml:2: log.level = \"INFO\": expected one of \"debug\", \"info\", \"warning\", \"error\"");
+  CHECK(error_of("[log]\naccess_format = \"apache\"\n") ==
+        "brisk.toml:2: log.access_format = \"apache\": expected one of \"combined\", \"json\"");
+  CHECK(error_of("[log]\naccess_format = 1\n") ==
+        "brisk.toml:2: log.access_format = 1: expected one of \"combined\", \"json\"");
 }
 
 TEST_CASE("keys are checked against each other", "[file][errors]") {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace brisk::config {
@@ -79,9 +80,17 @@ struct ThreadsConfig {
   bool operator==(const ThreadsConfig&) const = default;
 };
 
+// How an access-log line is written: nginx's and Apache's "combined", or
+// one JSON object per line.
+enum class AccessFormat { combined, json };
+
+// "combined", "json": the form log.access_format is written in.
+std::string_view to_string(AccessFormat format) noexcept;
+
 struct LogConfig {
   LogLevel level = LogLevel::info;
   bool access = true;
+  AccessFormat access_format = AccessFormat::combined;
   // Empty: the access log goes to stdout and the error log to stderr.
   std::string access_path;
   std::string error_path;
