@@ -6,14 +6,15 @@
 #include <brisk/runtime/loop.hpp>
 #include <brisk/runtime/on_suspend.hpp>
 #include <brisk/runtime/timer.hpp>
+#include <brisk/server/access_log.hpp>
 #include <brisk/server/app.hpp>
 #include <brisk/server/http_error.hpp>
 #include <brisk/server/worker.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <exception>
 #include <optional>
+#include <time.h>
 #include <utility>
 
 namespace brisk::server {
@@ -484,8 +485,8 @@ Task<bool> Connection::serve_request() {
   // A late 503 is timed as its client saw it, not by the handler's return.
   const auto took = (answered_late_ ? x_->answered_late_at : Clock::now()) - start;
   worker_.metrics().count_request(route != nullptr ? route->index : app_.router().routes(), status, took);
-  if (app_.access_log() != nullptr) {
-    log_access(x_->request, status, body_bytes, took);
+  if (LogBuffer* access_log = worker_.access_log()) {
+    log_access(*access_log, x_->request, status, body_bytes, took);
   }
   if (stop_reading_) {
     co_await flush();
@@ -732,7 +733,10 @@ void Connection::send_made_so_far(void* self) noexcept {
 }
 
 Task<void> Connection::answer_and_close(int status, std::string_view reason) {
-  log(LogLevel::warning, peer_ + ": " + std::to_string(status) + " " + std::string(reason) + "; closing");
+  // A 4xx is the client's mistake (malformed, oversized, too slow): worth a
+  // line, not an alarm. A 5xx here is the server losing track of framing.
+  log(status >= 500 ? LogLevel::error : LogLevel::info,
+      peer_ + ": " + std::to_string(status) + " " + std::string(reason) + "; closing");
   Response response = Response::text(status, std::string(reason) + "\n");
   append_response(x_->out, response, app_.response_context(false));
   worker_.metrics().count_request(app_.router().routes(), status, std::chrono::nanoseconds(0));
@@ -752,18 +756,21 @@ Task<void> Connection::linger_close() {
   }
 }
 
-void Connection::log_access(const Request& req, int status, std::uint64_t bytes, std::chrono::nanoseconds took) {
-  char number[32];
-  std::string line;
-  line.reserve(128 + req.target().size());
-  line.append(peer_).append(" \"").append(req.method_name()).append(" ").append(req.target());
-  line.append(req.version_minor() == 0 ? " HTTP/1.0\" " : " HTTP/1.1\" ");
-  line.append(std::to_string(status)).append(" ").append(std::to_string(bytes)).append(" ");
-  auto end = std::to_chars(number, number + sizeof number, std::chrono::duration<double, std::milli>(took).count(),
-                           std::chars_format::fixed, 3)
-                 .ptr;
-  line.append(number, end).append("ms");
-  app_.access_log()->write_line(line);
+void Connection::log_access(LogBuffer& to, const Request& req, int status, std::uint64_t bytes,
+                            std::chrono::nanoseconds took) {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME_COARSE, &now);  // vDSO: no syscall
+  const AccessEntry entry{.peer = peer_,
+                          .method = req.method_name(),
+                          .target = req.target(),
+                          .version_minor = req.version_minor(),
+                          .status = status,
+                          .body_bytes = bytes,
+                          .referer = req.header("Referer").value_or(""),
+                          .user_agent = req.header("User-Agent").value_or(""),
+                          .took = took,
+                          .when = now.tv_sec};
+  to.add([&](std::string& out) { append_access_line(out, app_.config.log.access_format, entry); });
 }
 
 }  // namespace brisk::server

@@ -48,6 +48,7 @@
 #include <brisk/runtime/task_state.hpp>
 #include <brisk/runtime/tcp.hpp>
 #include <brisk/runtime/timer.hpp>
+#include <brisk/server/log_buffer.hpp>
 #include <brisk/server/parser.hpp>
 #include <brisk/server/request.hpp>
 #include <brisk/server/response.hpp>
@@ -142,7 +143,8 @@ class Connection final : public detail::ListHook, private BodySource {
   // After a CancelledError: true if it was our deadline (then withdrawn).
   bool take_expiry() noexcept;
 
-  void log_access(const Request& req, int status, std::uint64_t bytes, std::chrono::nanoseconds took);
+  // One line for `req` in the worker's access log.
+  void log_access(LogBuffer& to, const Request& req, int status, std::uint64_t bytes, std::chrono::nanoseconds took);
 
   Worker& worker_;
   const App& app_;

@@ -12,6 +12,7 @@
 #include <brisk/server/app.hpp>
 #include <brisk/server/daemon.hpp>
 #include <brisk/server/log_file.hpp>
+#include <brisk/server/repeat_filter.hpp>
 #include <brisk/server/worker.hpp>
 
 #include "open_files.hpp"
@@ -62,6 +63,54 @@ std::string log_line(LogLevel level, std::string_view message) {
   line.append(stamp).append(" [").append(to_string(level)).append("] ").append(message);
   return line;
 }
+
+// The error log as the runtime's log sink: lines below the configured level
+// are dropped, floods of alike lines held back (RepeatFilter), and each line
+// goes out in one write. A write that fails is counted by the LogFile and the
+// first of a run is said on stderr, the one place left to say it.
+class ErrorLog {
+ public:
+  ErrorLog(LogFile& file, LogLevel threshold) : file_(file), threshold_(threshold) {}
+
+  void write(LogLevel level, std::string_view message) {
+    if (level < threshold_) {
+      return;
+    }
+    const std::int64_t second = now_second();
+    report_held(second);
+    if (filter_.admit(level, message, second)) {
+      write_line(level, message);
+    }
+  }
+
+  // Once a second, so that what was held back is reported in a quiet log too.
+  void report_held() { report_held(now_second()); }
+
+  LogFile& file() noexcept { return file_; }
+
+ private:
+  static std::int64_t now_second() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+
+  void report_held(std::int64_t second) {
+    for (const auto& held : filter_.reports(second)) {
+      write_line(held.level, held.text);
+    }
+  }
+
+  void write_line(LogLevel level, std::string_view message) {
+    if (const auto error = file_.write_line(log_line(level, message)); error && !file_.path().empty()) {
+      std::cerr << "brisk: cannot write to the error log " << file_.name() << ": " << error.message()
+                << "; its lines are dropped (brisk_log_lines_lost_total) until a write succeeds\n";
+    }
+  }
+
+  LogFile& file_;
+  LogLevel threshold_;
+  RepeatFilter filter_;
+};
 
 void run_worker(App& app, WorkerMetrics& metrics, std::size_t index, std::size_t max_connections,
                 WorkerThread& slot) {
@@ -148,13 +197,10 @@ bool all_stopped(std::vector<std::unique_ptr<WorkerThread>>& workers) {
   return true;
 }
 
-Task<void> flush_logs(LogFile& error_log, LogFile* access_log) {
+Task<void> report_held_lines(ErrorLog& error_log) {
   for (;;) {
     co_await sleep(1s);
-    error_log.flush();
-    if (access_log != nullptr) {
-      access_log->flush();
-    }
+    error_log.report_held();
   }
 }
 
@@ -176,6 +222,8 @@ sigset_t daemon_signals() noexcept {
 void handle_signal(App& app, LogFile& error_log, LogFile* access_log,
                    std::vector<std::unique_ptr<WorkerThread>>& workers, int sig, int& drain_signals) {
   if (sig == SIGHUP) {
+    // Each worker writes the lines it gathered before this to the old
+    // access log, and its next line to the new one (log_buffer.hpp).
     bool ok = error_log.reopen() && (access_log == nullptr || access_log->reopen());
     log(ok ? LogLevel::info : LogLevel::error,
         ok ? "SIGHUP: log files reopened" : "SIGHUP: could not reopen a log file; still writing to the old one");
@@ -193,13 +241,13 @@ void handle_signal(App& app, LogFile& error_log, LogFile* access_log,
   }
 }
 
-Task<void> control(App& app, LogFile& error_log, LogFile* access_log,
+Task<void> control(App& app, ErrorLog& error_log, LogFile* access_log,
                    std::vector<std::unique_ptr<WorkerThread>>& workers) {
   SignalSet signals{SIGTERM, SIGINT, SIGHUP, SIGUSR1};
   // Watched now: what arrived meanwhile is delivered here.
   sigset_t handled = daemon_signals();
   pthread_sigmask(SIG_UNBLOCK, &handled, nullptr);
-  auto flusher = spawn(flush_logs(error_log, access_log), "log-flush");
+  auto reporter = spawn(report_held_lines(error_log), "held-log-lines");
   // Two kinds of news wake this loop: a signal, and a worker that ended (on
   // a drain, or on its own: none could bind, or all failed). A task for
   // each turns it into `news`; the loop clears `news` before it looks, so
@@ -232,7 +280,7 @@ Task<void> control(App& app, LogFile& error_log, LogFile* access_log,
     while (!received.empty()) {
       int sig = received.front();
       received.pop_front();
-      handle_signal(app, error_log, access_log, workers, sig, drain_signals);
+      handle_signal(app, error_log.file(), access_log, workers, sig, drain_signals);
     }
     if (all_stopped(workers)) {
       break;
@@ -243,8 +291,8 @@ Task<void> control(App& app, LogFile& error_log, LogFile* access_log,
   stop_news.cancel();
   co_await signal_news.finished();
   co_await stop_news.finished();
-  flusher.cancel();
-  co_await flusher.finished();
+  reporter.cancel();
+  co_await reporter.finished();
 }
 
 // While alive, what is written to stdout goes to stderr: --check-config's
@@ -316,6 +364,23 @@ std::variant<std::unique_ptr<App>, Refusal> build_app(const config::Config& conf
   }
 }
 
+// The logs' failed writes and lost lines in /metrics, labelled log="error"
+// or log="access". The logs outlive the App that reads them.
+void count_write_errors(Metrics& metrics, const LogFile& error_log, const LogFile* access_log) {
+  std::vector<std::pair<std::string, const LogFile*>> logs{{"log=\"error\"", &error_log}};
+  if (access_log != nullptr) {
+    logs.emplace_back("log=\"access\"", access_log);
+  }
+  for (const auto& [label, file] : logs) {
+    metrics.add_counter("brisk_log_write_errors_total", "Writes to a log file that failed (a full disk).", label,
+                        [file] { return static_cast<double>(file->write_errors()); });
+  }
+  for (const auto& [label, file] : logs) {
+    metrics.add_counter("brisk_log_lines_lost_total", "Log lines dropped because their write failed.", label,
+                        [file] { return static_cast<double>(file->lines_lost()); });
+  }
+}
+
 }  // namespace
 
 int check_daemon(const config::Config& config) {
@@ -362,13 +427,8 @@ int run_daemon(const config::Config& config) {
   if (const auto* refusal = std::get_if<Refusal>(&error_opened)) {
     return refuse_on_stderr(*refusal);
   }
-  LogFile& error_log = *std::get<std::unique_ptr<LogFile>>(error_opened);
-  const LogLevel threshold = config.log.level;
-  set_log_sink([&error_log, threshold](LogLevel level, std::string_view message) {
-    if (level >= threshold) {
-      error_log.write_line(log_line(level, message));
-    }
-  });
+  ErrorLog error_log(*std::get<std::unique_ptr<LogFile>>(error_opened), config.log.level);
+  set_log_sink([&error_log](LogLevel level, std::string_view message) { error_log.write(level, message); });
   // From here on, why the start fails goes to the error log.
   auto refuse_in_log = [](const Refusal& refusal) {
     log(LogLevel::error, "cannot start: " + refusal.reason);
@@ -389,6 +449,7 @@ int run_daemon(const config::Config& config) {
     return refuse_in_log(*refusal);
   }
   const std::unique_ptr<App> app = std::move(std::get<std::unique_ptr<App>>(built));
+  count_write_errors(app->metrics(), error_log.file(), access_log.get());
 
   const unsigned count = config::worker_count(config.server);
   const std::size_t served_connections = connections_within_open_file_limit(

@@ -61,7 +61,11 @@ WorkerMetrics& Metrics::add_worker() {
 }
 
 void Metrics::add_gauge(std::string family, std::string help, std::string labels, std::function<double()> read) {
-  gauges_.push_back(Gauge{std::move(family), std::move(help), std::move(labels), std::move(read)});
+  scraped_.push_back(Scraped{std::move(family), std::move(help), "gauge", std::move(labels), std::move(read)});
+}
+
+void Metrics::add_counter(std::string family, std::string help, std::string labels, std::function<double()> read) {
+  scraped_.push_back(Scraped{std::move(family), std::move(help), "counter", std::move(labels), std::move(read)});
 }
 
 std::string Metrics::render() const {
@@ -141,9 +145,9 @@ std::string Metrics::render() const {
   }
 
   const std::string* family = nullptr;
-  for (const auto& g : gauges_) {
+  for (const auto& g : scraped_) {
     if (family == nullptr || *family != g.family) {
-      header(out, g.family.c_str(), g.help.c_str(), "gauge");
+      header(out, g.family.c_str(), g.help.c_str(), g.type);
       family = &g.family;
     }
     out.append(g.family);

@@ -19,7 +19,11 @@ namespace brisk::server {
 using namespace std::chrono_literals;
 
 Worker::Worker(const App& app, WorkerMetrics& metrics, std::size_t index, std::size_t max_connections)
-    : app_(app), metrics_(metrics), index_(index), max_connections_(max_connections) {}
+    : app_(app), metrics_(metrics), index_(index), max_connections_(max_connections) {
+  if (app.access_log() != nullptr) {
+    access_log_.emplace(*app.access_log());
+  }
+}
 
 Worker::~Worker() = default;
 
@@ -78,6 +82,7 @@ Task<void> Worker::run(ThreadEvent& drain, ThreadEvent& force, std::function<voi
   auto acceptor = spawn(accept_loop(listener), "accept-" + std::to_string(index_));
   auto lag = spawn(watch_loop_lag(), "loop-lag-" + std::to_string(index_));
   auto dumper = spawn(dump_tasks_on_signal(), "task-dump-" + std::to_string(index_));
+  auto log_flusher = spawn(flush_access_log_every_second(), "log-flush-" + std::to_string(index_));
 
   co_await drain.wait();
   draining_ = true;
@@ -87,8 +92,13 @@ Task<void> Worker::run(ThreadEvent& drain, ThreadEvent& force, std::function<voi
   co_await drain_connections(force);
   lag.cancel();
   dumper.cancel();
+  log_flusher.cancel();
   co_await lag.finished();
   co_await dumper.finished();
+  co_await log_flusher.finished();
+  if (access_log_) {
+    access_log_->flush();
+  }
 }
 
 Task<void> Worker::accept_loop(TcpListener& listener) {
@@ -159,6 +169,15 @@ Task<void> Worker::dump_tasks_on_signal() {
     out << "worker " << index_ << ": ";
     dump_tasks(out);
     log(LogLevel::info, out.str());
+  }
+}
+
+Task<void> Worker::flush_access_log_every_second() {
+  for (;;) {
+    co_await sleep(1s);
+    if (access_log_) {
+      access_log_->flush();
+    }
   }
 }
 

@@ -70,19 +70,23 @@ class Metrics {
   // A gauge computed when scraped. `labels` is empty or `key="value",...`;
   // add the members of one family one after another.
   void add_gauge(std::string family, std::string help, std::string labels, std::function<double()> read);
+  // The same for a counter kept elsewhere (a log's write errors).
+  void add_counter(std::string family, std::string help, std::string labels, std::function<double()> read);
 
   std::string render() const;
 
  private:
   std::vector<RouteLabel> routes_;
   std::vector<std::unique_ptr<WorkerMetrics>> workers_;
-  struct Gauge {
+  // A value read when scraped: a gauge, or a counter kept elsewhere.
+  struct Scraped {
     std::string family;
     std::string help;
+    const char* type;
     std::string labels;
     std::function<double()> read;
   };
-  std::vector<Gauge> gauges_;
+  std::vector<Scraped> scraped_;
 };
 
 }  // namespace brisk::server

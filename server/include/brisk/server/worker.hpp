@@ -17,6 +17,7 @@
 #include <brisk/runtime/tcp.hpp>
 #include <brisk/runtime/thread_event.hpp>
 #include <brisk/server/app.hpp>
+#include <brisk/server/log_buffer.hpp>
 #include <brisk/server/metrics.hpp>
 
 #include <chrono>
@@ -25,6 +26,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace brisk::server {
@@ -51,6 +53,9 @@ class Worker {
 
   const App& app() const noexcept { return app_; }
   WorkerMetrics& metrics() noexcept { return metrics_; }
+  // This worker's lines of the access log (none when it is off), written out
+  // by this worker: when 32 KiB have gathered, once a second, and as it stops.
+  LogBuffer* access_log() noexcept { return access_log_ ? &*access_log_ : nullptr; }
   bool draining() const noexcept { return draining_; }
   std::size_t index() const noexcept { return index_; }
   // The port the listener is bound to (0 until it is): with port 0 in the
@@ -73,6 +78,7 @@ class Worker {
   Task<void> refuse(Semaphore::Guard refusing, TcpStream stream);
   Task<void> watch_loop_lag();
   Task<void> dump_tasks_on_signal();
+  Task<void> flush_access_log_every_second();
   Task<void> drain_connections(ThreadEvent& force);
 
   const App& app_;
@@ -84,6 +90,7 @@ class Worker {
   std::uint16_t port_ = 0;
   detail::IntrusiveList<Connection> connections_;
   std::vector<std::unique_ptr<Exchange>> spare_;
+  std::optional<LogBuffer> access_log_;
 };
 
 }  // namespace brisk::server
