@@ -8,6 +8,22 @@ namespace {
 
 constexpr char hex_digits[] = "0123456789ABCDEF";
 
+// Appends `text`: each run of bytes that need no escape in one piece (a
+// request line usually is one), each other byte as `escape` writes it.
+template <class NeedsEscape, class Escape>
+void append_escaped(std::string& out, std::string_view text, NeedsEscape needs_escape, Escape escape) {
+  std::size_t plain = 0;  // where the bytes not appended yet begin
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (needs_escape(c)) {
+      out.append(text.substr(plain, i - plain));
+      escape(out, c);
+      plain = i + 1;
+    }
+  }
+  out.append(text.substr(plain));
+}
+
 // Writes fixed-width fields one after the other into a buffer sized for them.
 struct FieldWriter {
   char* p;
@@ -135,10 +151,9 @@ void append_quoted_or_dash(std::string& out, std::string_view text) {
 }
 
 void append_combined(std::string& out, const AccessEntry& e) {
-  append_log_escaped(out, split_peer(e.peer).host);
+  out.append(split_peer(e.peer).host);  // formatted by the kernel and libuv: nothing to escape
   out.append(" - - [").append(stamps_for(e.when).common.data(), LocalStamps{}.common.size()).append("] \"");
-  append_log_escaped(out, e.method);
-  out.push_back(' ');
+  out.append(e.method).push_back(' ');  // one of the methods the parser knows
   append_log_escaped(out, e.target);
   out.push_back(' ');
   out.append(protocol(e.version_minor)).append("\" ");
@@ -195,30 +210,26 @@ void append_access_line(std::string& out, config::AccessFormat format, const Acc
 }
 
 void append_log_escaped(std::string& out, std::string_view text) {
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-      const char escaped[4] = {'\\', 'x', hex_digits[c >> 4], hex_digits[c & 0xf]};
-      out.append(escaped, sizeof escaped);
-    } else {
-      out.push_back(ch);
-    }
-  }
+  append_escaped(
+      out, text, [](unsigned char c) { return c < 0x20 || c >= 0x7f || c == '"' || c == '\\'; },
+      [](std::string& to, unsigned char c) {
+        const char escaped[4] = {'\\', 'x', hex_digits[c >> 4], hex_digits[c & 0xf]};
+        to.append(escaped, sizeof escaped);
+      });
 }
 
 void append_json_escaped(std::string& out, std::string_view text) {
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(ch);
-    } else if (c < 0x20 || c >= 0x7f) {
-      const char escaped[6] = {'\\', 'u', '0', '0', hex_digits[c >> 4], hex_digits[c & 0xf]};
-      out.append(escaped, sizeof escaped);
-    } else {
-      out.push_back(ch);
-    }
-  }
+  append_escaped(
+      out, text, [](unsigned char c) { return c < 0x20 || c >= 0x7f || c == '"' || c == '\\'; },
+      [](std::string& to, unsigned char c) {
+        if (c == '"' || c == '\\') {
+          const char escaped[2] = {'\\', static_cast<char>(c)};
+          to.append(escaped, sizeof escaped);
+        } else {
+          const char escaped[6] = {'\\', 'u', '0', '0', hex_digits[c >> 4], hex_digits[c & 0xf]};
+          to.append(escaped, sizeof escaped);
+        }
+      });
 }
 
 }  // namespace brisk::server

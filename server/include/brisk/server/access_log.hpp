@@ -28,6 +28,8 @@
 namespace brisk::server {
 
 struct AccessEntry {
+  // Written as they are: the peer as the runtime formats it, the method as
+  // the parser names it. Target, referer and user agent are escaped.
   std::string_view peer;  // "203.0.113.7:51234" or "[2001:db8::1]:51234"
   std::string_view method;
   std::string_view target;
