@@ -78,6 +78,74 @@ bool is_field_byte(unsigned char c) noexcept { return c == '\t' || (c >= 0x20 &&
 
 RequestParser* self_of(llhttp_t* p) noexcept { return static_cast<RequestParser*>(p->data); }
 
+// Calls f(member) for each member of a comma-separated list (RFC 9110 5.6.1),
+// OWS around it trimmed; empty members included.
+template <typename F>
+void for_each_member(std::string_view list, F&& f) {
+  while (true) {
+    std::size_t comma = list.find(',');
+    std::string_view member = list.substr(0, comma);
+    while (!member.empty() && is_ows(static_cast<unsigned char>(member.front()))) {
+      member.remove_prefix(1);
+    }
+    while (!member.empty() && is_ows(static_cast<unsigned char>(member.back()))) {
+      member.remove_suffix(1);
+    }
+    f(member);
+    if (comma == std::string_view::npos) {
+      return;
+    }
+    list.remove_prefix(comma + 1);
+  }
+}
+
+// unreserved / sub-delims of RFC 3986 (with pct-encoded, a reg-name), less
+// ',': "Host: a,b" would be two Hosts to a reader that takes it for a list.
+bool is_host_char(unsigned char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::memchr("-._~!$&'()*+;=", c, 14) != nullptr;
+}
+
+// Host = uri-host [ ":" port ] (RFC 9110 7.2, RFC 3986 3.2.2): a reg-name or
+// IPv4 address, or an IP literal in brackets, then digits after a colon.
+// Never empty: RFC 9112 3.2 allows an empty Host only for a target URI
+// without an authority, and every target that gets here (origin-form, "*",
+// absolute-form with "//") is an http URI, whose host may not be empty
+// (RFC 9110 4.2.1). Stricter than nginx, which takes "a:b" and "<a>".
+bool is_valid_host(std::string_view host) noexcept {
+  std::size_t i = 0;
+  if (host.starts_with('[')) {
+    // IPv6address or IPvFuture: hex digits, ':', '.', 'v' and the like.
+    for (i = 1; i < host.size() && host[i] != ']'; ++i) {
+      if (host[i] != ':' && !is_host_char(static_cast<unsigned char>(host[i]))) {
+        return false;
+      }
+    }
+    if (i == host.size() || i == 1) {
+      return false;
+    }
+    ++i;
+  } else {
+    for (; i < host.size() && host[i] != ':'; ++i) {
+      const auto c = static_cast<unsigned char>(host[i]);
+      if (c == '%' && i + 2 < host.size() && hex_digit(static_cast<unsigned char>(host[i + 1])) >= 0 &&
+          hex_digit(static_cast<unsigned char>(host[i + 2])) >= 0) {
+        i += 2;
+      } else if (!is_host_char(c)) {
+        return false;
+      }
+    }
+    if (i == 0) {
+      return false;
+    }
+  }
+  if (i == host.size()) {
+    return true;
+  }
+  return host[i] == ':' && std::all_of(host.begin() + static_cast<std::ptrdiff_t>(i) + 1, host.end(),
+                                       [](char c) { return c >= '0' && c <= '9'; });
+}
+
 }  // namespace
 
 RequestParser::RequestParser(ParserLimits limits) : limits_(limits) {
@@ -108,6 +176,8 @@ void RequestParser::begin_message() noexcept {
   value_start_ = 0;
   field_ = Field::other;
   hosts_ = 0;
+  host_invalid_ = false;
+  expectation_unknown_ = false;
   te_fields_ = 0;
   te_chunked_ = 0;
   te_last_chunked_ = false;
@@ -441,9 +511,10 @@ int RequestParser::on_header_value_complete(llhttp_t* p) {
   switch (self.field_) {
     case Field::host:
       ++self.hosts_;
+      self.host_invalid_ = self.host_invalid_ || !is_valid_host(value);
       break;
     case Field::expect:
-      self.head_->expect_continue = self.head_->expect_continue || iequals(value, "100-continue");
+      self.note_expectations(value);
       break;
     case Field::transfer_encoding:
       self.note_transfer_coding(value);
@@ -459,15 +530,7 @@ int RequestParser::on_header_value_complete(llhttp_t* p) {
 // once all fields are in.
 void RequestParser::note_transfer_coding(std::string_view value) noexcept {
   ++te_fields_;
-  while (true) {
-    std::size_t comma = value.find(',');
-    std::string_view coding = value.substr(0, comma);
-    while (!coding.empty() && is_ows(static_cast<unsigned char>(coding.front()))) {
-      coding.remove_prefix(1);
-    }
-    while (!coding.empty() && is_ows(static_cast<unsigned char>(coding.back()))) {
-      coding.remove_suffix(1);
-    }
+  for_each_member(value, [this](std::string_view coding) {
     te_last_chunked_ = iequals(coding, "chunked");
     if (te_last_chunked_) {
       ++te_chunked_;
@@ -476,11 +539,19 @@ void RequestParser::note_transfer_coding(std::string_view value) noexcept {
     } else {
       te_malformed_ = true;  // empty, or with parameters ("chunked;q=1")
     }
-    if (comma == std::string_view::npos) {
-      return;
+  });
+}
+
+// The one expectation HTTP defines is 100-continue (RFC 9110 10.1.1); any
+// other is refused by check_head(), an empty list member ignored.
+void RequestParser::note_expectations(std::string_view value) noexcept {
+  for_each_member(value, [this](std::string_view expectation) {
+    if (iequals(expectation, "100-continue")) {
+      head_->expect_continue = true;
+    } else if (!expectation.empty()) {
+      expectation_unknown_ = true;
     }
-    value.remove_prefix(comma + 1);
-  }
+  });
 }
 
 int RequestParser::on_headers_complete(llhttp_t* p) {
@@ -535,6 +606,18 @@ int RequestParser::check_head() noexcept {
   }
   if (hosts_ == 0 && head.version_minor == 1) {
     return fail(400, "request without a Host field");
+  }
+  if (host_invalid_) {
+    return fail(400, "invalid Host field");
+  }
+  // RFC 9112 3.2.4: "*" names the server itself, for OPTIONS only.
+  if (head.target == "*" && head.method != Method::options) {
+    return fail(400, "asterisk-form target for a method other than OPTIONS");
+  }
+  // Expect is HTTP/1.1's: in HTTP/1.0 it is ignored, as its 100-continue
+  // must be (on_headers_complete).
+  if (expectation_unknown_ && head.version_minor == 1) {
+    return fail(417, "expectation other than 100-continue");
   }
   if (te_fields_ > 0) {
     if (head.version_minor == 0) {

@@ -87,7 +87,10 @@
 //   PRI method, CONNECT                         parser: 400, 501
 //   HTTP version other than 1.0 and 1.1         llhttp ("1.2") or parser: 505
 //                                               (both answer 505)
-//   HTTP/1.1 without Host, two Host fields      parser (RFC 9112 3.2)
+//   HTTP/1.1 without Host, two Host fields,     parser (RFC 9112 3.2)
+//     a Host not uri-host [":" port], empty
+//   asterisk-form ("*") but not OPTIONS         parser (RFC 9112 3.2.4)
+//   Expect other than 100-continue (HTTP/1.1)   parser: 417
 //   target over max_uri_bytes                   parser: 414
 //   head over max_header_bytes                  parser: 431; llhttp never sees
 //                                               more than the limit
@@ -128,7 +131,7 @@ struct ParseStep {
 };
 
 struct ParseError {
-  int status = 0;          // 400, 413, 414, 431, 501, 505
+  int status = 0;          // 400, 413, 414, 417, 431, 501, 505
   std::string_view reason;  // static text for the log and the response body
 };
 
@@ -183,6 +186,7 @@ class RequestParser {
   // break (status 0: none). Resumable across calls.
   ParseError scan_head(const char* p, const char* end) noexcept;
   void note_transfer_coding(std::string_view value) noexcept;
+  void note_expectations(std::string_view value) noexcept;
   int check_head() noexcept;
   ParseStep parse_length_body(std::string_view data) noexcept;
   ParseStep parse_chunked_body(std::string_view data);
@@ -207,6 +211,8 @@ class RequestParser {
   std::size_t value_start_ = 0;
   Field field_ = Field::other;
   unsigned hosts_ = 0;
+  bool host_invalid_ = false;
+  bool expectation_unknown_ = false;
   unsigned te_fields_ = 0;
   unsigned te_chunked_ = 0;
   bool te_last_chunked_ = false;
