@@ -238,6 +238,14 @@ void Router::freeze() {
     e->chain = compose(e->handler);
   }
   not_found_chain_ = compose(not_found_);
+  // OPTIONS * asks what the server as a whole supports (RFC 9110 9.3.7).
+  std::uint64_t every_method = method_bit(Method::options);
+  for (const auto& r : routes_) {
+    every_method |= method_bit(r->method);
+  }
+  server_options_chain_ = compose([allow = allow_value(every_method)](Request&) -> Task<Response> {
+    co_return Response::status(200).with_header("Allow", allow);
+  });
 
   auto visit = [&](auto& self, Node& node) -> void {
     if (node.has_routes) {
@@ -343,6 +351,10 @@ std::uint64_t Router::allowed_methods(std::string_view path) const {
 
 RouteMatch Router::match(Method method, std::string_view path) const {
   RouteMatch m;
+  if (path == "*") {
+    m.handler = method == Method::options ? server_options_chain_ : not_found_chain_;
+    return m;
+  }
   // The first pattern, in precedence order, with a route for the method
   // (HEAD is answered by GET): "/a/b" for POST only does not hide
   // "/a/{x}" from a GET.

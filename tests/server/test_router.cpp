@@ -206,6 +206,21 @@ TEST_CASE("router: 405 with Allow, and GET implies HEAD", "[router]") {
   CHECK(call(r, Method::get, "/items").allow == "-");
 }
 
+TEST_CASE("router: OPTIONS * is 200 with Allow for the whole server", "[router]") {
+  Router r;
+  r.get("/a", tag("a"));
+  r.post("/b/{id}", tag("b"));
+  r.freeze();
+  Answer a = call(r, Method::options, "*");
+  CHECK(a.status == 200);
+  CHECK(a.route == nullptr);
+  CHECK(a.body.empty());
+  CHECK(a.allow == "GET, HEAD, POST, OPTIONS");
+  CHECK(call(r, Method::get, "*").status == 404);
+  // OPTIONS of a path is still the routes' business.
+  CHECK(call(r, Method::options, "/a").status == 405);
+}
+
 TEST_CASE("router: HEAD falls back to GET, and an explicit HEAD route wins", "[router]") {
   Router r;
   std::size_t get = r.get("/g", tag("get"));

@@ -27,7 +27,9 @@
 // A path no pattern matches is answered 404; a path that matches, but not for
 // this method, 405 with Allow (the methods of every pattern it matches, in
 // the order of Method). GET routes answer HEAD too (the connection drops the
-// body). Both answers go through the middleware like any handler.
+// body). OPTIONS * (asterisk-form: the server itself) is answered 200 with
+// Allow listing OPTIONS and every method a route takes; "*" with another
+// method, 404. These answers go through the middleware like any handler.
 //
 // Threads: after freeze() the router is read-only, and every worker matches
 // against the same one concurrently. Handlers are called from every worker
@@ -83,7 +85,7 @@ struct Route {
 };
 
 struct RouteMatch {
-  // The route matched, or nullptr: then `handler` answers 404 or 405.
+  // The route matched, or nullptr: then `handler` answers 404, 405 or OPTIONS *.
   const Route* route = nullptr;
   // The route's handler inside the middleware. Valid while the router lives.
   const Next* handler = nullptr;
@@ -143,9 +145,10 @@ class Router {
   std::vector<std::unique_ptr<Entry>> entries_;
   std::vector<Middleware> middleware_;
   Handler not_found_;
-  // Every composed chain: the routes', 404's and each node's 405.
+  // Every composed chain: the routes', 404's, OPTIONS *'s and each node's 405.
   std::vector<std::unique_ptr<Next>> chains_;
   const Next* not_found_chain_ = nullptr;
+  const Next* server_options_chain_ = nullptr;
 };
 
 }  // namespace brisk::server
