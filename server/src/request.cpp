@@ -19,8 +19,10 @@ constexpr std::array<std::string_view, method_count> method_names = {
 };
 
 // nlohmann's what() is "[json.exception.parse_error.101] parse error at line
-// 1, column 3: syntax error while parsing value - ...": keep what follows the
-// position, which is what a client can act on.
+// 1, column 3: syntax error while parsing value - invalid literal; last read:
+// '<the body's bytes>'; expected ...": keep what follows the position, which
+// is what a client can act on, up to the bytes it quotes, which must not go
+// back to the client (its own <script>, CR LF...).
 std::string_view parse_error_text(std::string_view what) noexcept {
   if (std::size_t bracket = what.find("] "); what.starts_with("[json.exception.") && bracket != what.npos) {
     what.remove_prefix(bracket + 2);
@@ -28,7 +30,7 @@ std::string_view parse_error_text(std::string_view what) noexcept {
   if (std::size_t colon = what.find(": "); what.starts_with("parse error") && colon != what.npos) {
     what.remove_prefix(colon + 2);
   }
-  return what;
+  return what.substr(0, what.find("; last read: "));
 }
 
 }  // namespace
@@ -91,7 +93,8 @@ long Request::query_int(std::string_view name, long fallback, long low, long hig
   long value = 0;
   auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (ec != std::errc() || end != text->data() + text->size() || value < low || value > high) {
-    throw HttpError(400, "query parameter " + std::string(name) + "=" + *text + ": expected an integer from " +
+    // Not the value: the message goes back to the client.
+    throw HttpError(400, "query parameter " + std::string(name) + ": expected an integer from " +
                              std::to_string(low) + " to " + std::to_string(high));
   }
   return value;

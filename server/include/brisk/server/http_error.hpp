@@ -5,13 +5,14 @@
 // the message as a text/plain body, and the extra headers (Retry-After,
 // Allow, WWW-Authenticate...).
 //
-//   throw HttpError(404, "no user " + id);
+//   throw HttpError(404, "no such user");
 //   Headers h;
 //   h.add("Retry-After", "1");
 //   throw HttpError(503, "busy", std::move(h));
 //
 // The message goes to the client: say what was wrong with the request, not
-// how the server works inside.
+// how the server works inside, and do not quote the request back (a decoded
+// parameter may hold CR LF or markup of the client's choosing).
 
 #include <brisk/server/headers.hpp>
 

@@ -131,9 +131,9 @@ class Request {
   // The decoded value of query parameter `name` (url.hpp: query_param).
   std::optional<std::string> query(std::string_view name) const;
   // Query parameter `name` as an integer from `low` to `high`, `fallback`
-  // when absent; anything else throws HttpError 400 naming the parameter,
-  // its value and the range ("query parameter ms=x: expected an integer
-  // from 0 to 10000").
+  // when absent; anything else throws HttpError 400 naming the parameter
+  // and the range, not the value, which is the client's ("query parameter
+  // ms: expected an integer from 0 to 10000").
   long query_int(std::string_view name, long fallback, long low, long high) const;
   std::vector<std::pair<std::string, std::string>> query_params() const;
 
@@ -178,7 +178,7 @@ class Request {
   Generator<std::string> body_chunks();
   void set_body_source(BodySource* source) noexcept { source_ = source; }
   // The body parsed as JSON (include <nlohmann/json.hpp> to call it). Throws HttpError(400, "invalid JSON body: <what
-  // nlohmann says> at byte N") when it does not parse.
+  // nlohmann says, without the bytes it quotes> at byte N") when it does not parse.
   nlohmann::json json() const;
 
  private:
