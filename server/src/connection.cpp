@@ -395,8 +395,16 @@ Task<bool> Connection::serve_request() {
   body_done_ = false;
   const bool streamed_body = route != nullptr && route->options.body == BodyMode::streamed && head.has_body();
   // A client that asked to be told before it sends the body, and has not
-  // sent any yet, gets the go-ahead.
-  if (head.expect_continue && head.has_body() && input_.empty() && head.version_minor >= 1) {
+  // sent any yet, gets the go-ahead; unless no route takes the request (404,
+  // 405, OPTIONS *): then it gets the final status at once, so it does not
+  // upload for nothing. It may send the body anyway, or never: its framing
+  // cannot be trusted either way, so the body is not read, the answer says
+  // Connection: close, and linger_close() drains what still comes.
+  const bool awaits_go_ahead = head.expect_continue && head.has_body() && input_.empty() && head.version_minor >= 1;
+  const bool body_refused = awaits_go_ahead && route == nullptr;
+  if (body_refused) {
+    stop_reading_ = true;
+  } else if (awaits_go_ahead) {
     x_->out.append(continue_response);
     co_await flush();
   }
@@ -410,7 +418,7 @@ Task<bool> Connection::serve_request() {
       co_return false;
     }
     body_done_ = true;
-  } else if (!co_await read_body(true)) {
+  } else if (!body_refused && !co_await read_body(true)) {
     co_return false;
   }
 
