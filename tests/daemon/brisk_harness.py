@@ -538,6 +538,13 @@ class BriskTestCase(unittest.TestCase):
         cls.addClassCleanup(b.cleanup)
         return b.start()
 
+    @staticmethod
+    def stop_class_brisk(brisk):
+        """tearDownClass's check: SIGTERM, and the daemon must exit 0."""
+        status = brisk.stop()
+        if status != 0:
+            raise AssertionError(f"brisk exit status after SIGTERM: {status}; stderr: {brisk.stderr()[-2000:]!r}")
+
     def assertServing(self, brisk, msg=""):
         self.assertTrue(brisk.alive(), f"brisk died {msg}; stderr tail: {brisk.stderr()[-2000:]!r}")
         status, _, body = brisk.get("/plaintext")

@@ -328,9 +328,7 @@ class Disconnects(BriskTestCase):
 
     @classmethod
     def tearDownClass(cls):
-        status = cls.brisk.stop()
-        if status != 0:
-            raise AssertionError(f"brisk exit status after SIGTERM: {status}; stderr: {cls.brisk.stderr()[-2000:]!r}")
+        cls.stop_class_brisk(cls.brisk)
 
     def start_sleepers(self, n, path):
         conns = [self.brisk.connect() for _ in range(n)]

@@ -29,9 +29,7 @@ class Limits(BriskTestCase):
 
     @classmethod
     def tearDownClass(cls):
-        status = cls.brisk.stop()
-        if status != 0:
-            raise AssertionError(f"brisk exit status after SIGTERM: {status}; stderr: {cls.brisk.stderr()[-2000:]!r}")
+        cls.stop_class_brisk(cls.brisk)
 
     def tearDown(self):
         self.assertTrue(self.brisk.alive(), f"brisk died; stderr: {self.brisk.stderr()[-2000:]!r}")

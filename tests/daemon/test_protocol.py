@@ -23,9 +23,7 @@ class Protocol(BriskTestCase):
 
     @classmethod
     def tearDownClass(cls):
-        status = cls.brisk.stop()
-        if status != 0:
-            raise AssertionError(f"brisk exit status after SIGTERM: {status}; stderr: {cls.brisk.stderr()[-2000:]!r}")
+        cls.stop_class_brisk(cls.brisk)
 
     def tearDown(self):
         self.assertServing(self.brisk, f"after {self.id()}")
