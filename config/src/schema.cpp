@@ -381,6 +381,7 @@ std::vector<Field> make_fields() {
                }});
   f.push_back(count("server", "backlog", &Config::server, &ServerConfig::backlog, {1, 65535}));
   f.push_back(flag("server", "demo", &Config::server, &ServerConfig::demo));
+  f.push_back(flag("server", "edge_triggered", &Config::server, &ServerConfig::edge_triggered));
   f.push_back(text("server", "server_name", &Config::server, &ServerConfig::server_name, is_server_name,
                    server_name_expected));
 

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <memory>
 #include <new>
@@ -242,8 +243,10 @@ void on_alloc(uv_handle_t*, std::size_t, uv_buf_t* buf) noexcept {
   *buf = uv_buf_init(read_buffer, read_buffer_size);
 }
 
+std::atomic<bool> edge_triggered_on{BRISK_EDGE_TRIGGER_VERIFIED != 0};
+
 void track_edge(TcpStream::State* s, ssize_t nread) noexcept {
-  if (nread <= 0) {
+  if (nread <= 0 || !edge_triggered_on.load(std::memory_order_relaxed)) {
     return;
   }
   const bool drained = static_cast<std::size_t>(nread) < read_buffer_size;
@@ -364,6 +367,14 @@ std::unique_ptr<addrinfo, AddrInfoDeleter> resolve(const std::string& host, std:
 }  // namespace
 
 // --- TcpStream ---
+
+bool edge_triggered_supported() noexcept { return BRISK_EDGE_TRIGGER_VERIFIED != 0; }
+
+void set_edge_triggered(bool on) noexcept {
+  edge_triggered_on.store(on && edge_triggered_supported(), std::memory_order_relaxed);
+}
+
+bool edge_triggered() noexcept { return edge_triggered_on.load(std::memory_order_relaxed); }
 
 TcpStream::TcpStream(TcpStream&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
 

@@ -6,6 +6,7 @@
 #include <brisk/runtime/run.hpp>
 #include <brisk/runtime/signal.hpp>
 #include <brisk/runtime/spawn.hpp>
+#include <brisk/runtime/tcp.hpp>
 #include <brisk/runtime/thread_event.hpp>
 #include <brisk/runtime/thread_pool.hpp>
 #include <brisk/runtime/timer.hpp>
@@ -355,6 +356,11 @@ int refuse_on_stderr(const Refusal& refusal) {
 // (a plugin's setup may use it).
 std::variant<std::unique_ptr<App>, Refusal> build_app(const config::Config& config, LogFile* access_log) {
   ThreadPool::configure_default({.threads = config.threads.blocking, .queue_capacity = config.threads.blocking_queue});
+  set_edge_triggered(config.server.edge_triggered);
+  if (config.server.edge_triggered && !edge_triggered_supported()) {
+    log(LogLevel::info, "server.edge_triggered: this build's libuv was not verified for edge-triggered reads; "
+                        "reading level-triggered");
+  }
   try {
     return std::make_unique<App>(config, access_log);
   } catch (const config::ConfigError& e) {

@@ -43,6 +43,8 @@ struct ServerConfig {
   std::optional<unsigned> workers;
   int backlog = 1024;
   bool demo = true;
+  // Edge-triggered reads (brisk/runtime/tcp.hpp), where the build has them.
+  bool edge_triggered = true;
   // The Server response header; empty sends none.
   std::string server_name = "brisk";
 

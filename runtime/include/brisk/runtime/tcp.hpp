@@ -33,6 +33,18 @@
 
 namespace brisk {
 
+// Edge-triggered reads (tcp.cpp, "set_edge"): a stream that comes back to
+// read() is re-registered with EPOLLET, so sockets are served in the order
+// their data came. That path reads fields of libuv's watcher that libuv does
+// not promise to keep, so it exists only in a build against a libuv version
+// it was verified with (edge_triggered_supported(); CMake says which).
+// set_edge_triggered(false) turns it off for every loop of the process (the
+// daemon's server.edge_triggered); set it before the loops start.
+bool edge_triggered_supported() noexcept;
+void set_edge_triggered(bool on) noexcept;
+// On: supported and not turned off.
+bool edge_triggered() noexcept;
+
 class AcceptAwaiter;
 class ConnectAwaiter;
 class ReadAwaiter;
