@@ -31,6 +31,9 @@ fi
 sudo=""
 if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}"
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
+# apt's own progress (one line per package), not silence: on a fresh machine
+# this is the longest step.
+$sudo apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=300 "${missing[@]}"
 echo "install-deps: installed ${missing[*]}"

@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+echo "run.sh: configuring and building brisk (Release) in build/" >&2
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build build --target brisk -j "$(nproc)"
+echo "run.sh: starting build/server/brisk --config config/brisk.toml $*" >&2
 exec ./build/server/brisk --config config/brisk.toml "$@"
