@@ -6,6 +6,13 @@ include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 install(TARGETS brisk RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT daemon)
+# The systemd unit, naming the brisk of the prefix it is installed to (known
+# only at install time: `cmake --install --prefix`) and /etc/brisk/brisk.toml.
+install(CODE "
+  set(CMAKE_INSTALL_FULL_BINDIR \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}\")
+  configure_file(\"${PROJECT_SOURCE_DIR}/config/brisk.service\" \"${PROJECT_BINARY_DIR}/brisk.service\" @ONLY)"
+  COMPONENT daemon)
+install(FILES ${PROJECT_BINARY_DIR}/brisk.service DESTINATION lib/systemd/system COMPONENT daemon)
 
 # Each header under include/ where it sits under its layer's include/.
 foreach(path ${BRISK_SDK_HEADER_FILES} ${BRISK_SDK_HEADER_DIRS})

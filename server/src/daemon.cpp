@@ -17,6 +17,7 @@
 #include <brisk/server/worker.hpp>
 
 #include "open_files.hpp"
+#include "service_manager.hpp"
 
 #include <chrono>
 #include <csignal>
@@ -225,13 +226,16 @@ void handle_signal(App& app, LogFile& error_log, LogFile* access_log,
   if (sig == SIGHUP) {
     // Each worker writes the lines it gathered before this to the old
     // access log, and its next line to the new one (log_buffer.hpp).
+    service_manager::notify("RELOADING=1");
     bool ok = error_log.reopen() && (access_log == nullptr || access_log->reopen());
     log(ok ? LogLevel::info : LogLevel::error,
         ok ? "SIGHUP: log files reopened" : "SIGHUP: could not reopen a log file; still writing to the old one");
+    service_manager::notify("READY=1");
   } else if (sig == SIGTERM || sig == SIGINT) {
     const char* name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
     if (++drain_signals == 1) {
       app.draining.store(true);
+      service_manager::notify("STOPPING=1\nSTATUS=draining");
       log(LogLevel::info, std::string(name) + ": draining (stop accepting, finish requests in flight, at most " +
                               std::to_string(app.config.timeouts.shutdown_ms.count()) + " ms)");
       set_all(workers, &WorkerThread::drain);
@@ -249,6 +253,18 @@ Task<void> control(App& app, ErrorLog& error_log, LogFile* access_log,
   sigset_t handled = daemon_signals();
   pthread_sigmask(SIG_UNBLOCK, &handled, nullptr);
   auto reporter = spawn(report_held_lines(error_log), "held-log-lines");
+  // The service manager's watchdog hears from this loop, which handles the
+  // signals: a daemon that can no longer be stopped is restarted.
+  auto watchdog = spawn(
+      []() -> Task<void> {
+        if (auto every = service_manager::watchdog_interval()) {
+          for (;;) {
+            service_manager::notify("WATCHDOG=1");
+            co_await sleep(*every);
+          }
+        }
+      }(),
+      "watchdog");
   // Two kinds of news wake this loop: a signal, and a worker that ended (on
   // a drain, or on its own: none could bind, or all failed). A task for
   // each turns it into `news`; the loop clears `news` before it looks, so
@@ -294,6 +310,8 @@ Task<void> control(App& app, ErrorLog& error_log, LogFile* access_log,
   co_await stop_news.finished();
   reporter.cancel();
   co_await reporter.finished();
+  watchdog.cancel();
+  co_await watchdog.finished();
 }
 
 // While alive, what is written to stdout goes to stderr: --check-config's
@@ -484,8 +502,10 @@ int run_daemon(const config::Config& config) {
     set_all(workers, &WorkerThread::drain);
     status = 1;
   } else {
-    log(LogLevel::info, "brisk listening on " + config::to_string(config.server.listen) + " with " +
-                            std::to_string(count) + " worker(s)");
+    const std::string listening =
+        "listening on " + config::to_string(config.server.listen) + " with " + std::to_string(count) + " worker(s)";
+    log(LogLevel::info, "brisk " + listening);
+    service_manager::notify("READY=1\nSTATUS=" + listening);
   }
 
   if (status == 0) {
