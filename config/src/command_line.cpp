@@ -27,7 +27,8 @@ ExitRequest config_error(const ConfigError& e, bool from_flag) {
 
 std::string version_string() { return "brisk " BRISK_VERSION " (plugin SDK " BRISK_SDK_BUILD ")"; }
 
-CommandLine parse_command_line(int argc, const char* const* argv, const Environment& env) {
+CommandLine parse_command_line(int argc, const char* const* argv, const Environment& env,
+                               const std::filesystem::path& default_path) {
   CLI::App app{"brisk: a high-concurrency HTTP/1.1 server", "brisk"};
   std::string config_path;
   std::string listen;
@@ -35,7 +36,9 @@ CommandLine parse_command_line(int argc, const char* const* argv, const Environm
   std::string level;
   bool check_only = false;
   const auto* config_option =
-      app.add_option("--config", config_path, "TOML configuration file (without it, the built-in defaults)")
+      app.add_option("--config", config_path,
+                     "TOML configuration file (without it, " + default_path.string() +
+                         " if it exists, else the built-in defaults)")
           ->type_name("FILE");
   // The values stay text here: the Loader parses them exactly as it parses the
   // file and the environment, with the same messages.
@@ -69,7 +72,11 @@ CommandLine parse_command_line(int argc, const char* const* argv, const Environm
   try {
     if (config_option->count() > 0) {
       invocation.config_path = config_path;
-      loader.load_file(config_path);
+    } else if (std::error_code ec; std::filesystem::exists(default_path, ec)) {
+      invocation.config_path = default_path;
+    }
+    if (invocation.config_path) {
+      loader.load_file(*invocation.config_path);
     }
     loader.load_environment(env);
   } catch (const ConfigError& e) {

@@ -40,14 +40,19 @@ class TempFile {
   std::filesystem::path path_;
 };
 
-CommandLine parse(std::vector<std::string> args, const Environment& env = {}) {
+// No system file unless a test names one: the machine's own
+// /etc/brisk/brisk.toml must not change what a test sees.
+const std::filesystem::path no_system_file = "/nonexistent/brisk/brisk.toml";
+
+CommandLine parse(std::vector<std::string> args, const Environment& env = {},
+                  const std::filesystem::path& system_file = no_system_file) {
   args.insert(args.begin(), "brisk");
   std::vector<const char*> argv;
   for (const auto& arg : args) {
     argv.push_back(arg.c_str());
   }
   argv.push_back(nullptr);
-  return brisk::config::parse_command_line(static_cast<int>(args.size()), argv.data(), env);
+  return brisk::config::parse_command_line(static_cast<int>(args.size()), argv.data(), env, system_file);
 }
 
 Invocation run(std::vector<std::string> args, const Environment& env = {}) {
@@ -83,6 +88,28 @@ TEST_CASE("no flags: the built-in defaults, even beside a brisk.toml", "[cli]") 
   CHECK(invocation.config == defaults);
   CHECK_FALSE(invocation.config_path.has_value());
   CHECK_FALSE(invocation.check_only);
+}
+
+TEST_CASE("no --config: the system's file when it exists, as nginx reads its own", "[cli]") {
+  TempFile system_file("[server]\nbacklog = 77\n");
+  auto with_file = parse({}, {}, system_file.path());
+  REQUIRE(std::holds_alternative<Invocation>(with_file));
+  CHECK(std::get<Invocation>(with_file).config.server.backlog == 77);
+  CHECK(std::get<Invocation>(with_file).config_path == std::filesystem::path(system_file.path()));
+
+  // --config names another file: the system's is not read at all.
+  TempFile chosen("[server]\nworkers = 3\n");
+  auto with_flag = parse({"--config", chosen.path()}, {}, system_file.path());
+  REQUIRE(std::holds_alternative<Invocation>(with_flag));
+  const Config defaults;
+  CHECK(std::get<Invocation>(with_flag).config.server.backlog == defaults.server.backlog);
+
+  // A bad system file stops the start like any other, naming it.
+  TempFile broken("[server]\nbacklog = \"many\"\n");
+  auto refused = parse({}, {}, broken.path());
+  REQUIRE(std::holds_alternative<ExitRequest>(refused));
+  CHECK(std::get<ExitRequest>(refused).code == 2);
+  CHECK(std::get<ExitRequest>(refused).message.find(broken.path()) != std::string::npos);
 }
 
 TEST_CASE("help and version ask to exit 0 with their text", "[cli]") {

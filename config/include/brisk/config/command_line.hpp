@@ -4,8 +4,10 @@
 //         [--log-level L] [--check-config] [--version] [--help]
 //
 // parse_command_line() loads the whole configuration (loader.hpp): defaults,
-// then FILE when --config is given (never a file found in the working
-// directory by itself), then the BRISK_* environment, then the flags. It
+// then FILE when --config is given, or else the system's file,
+// /etc/brisk/brisk.toml, when it exists (as nginx reads its default file;
+// never a file found in the working directory by itself), then the BRISK_*
+// environment, then the flags. It
 // prints nothing and never throws ConfigError: the caller either runs with the
 // Invocation or prints an ExitRequest's message and exits with its code.
 
@@ -15,6 +17,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 namespace brisk::config {
@@ -39,7 +42,13 @@ struct ExitRequest {
 
 using CommandLine = std::variant<Invocation, ExitRequest>;
 
-CommandLine parse_command_line(int argc, const char* const* argv, const Environment& env);
+// The file read without --config.
+inline constexpr std::string_view default_config_path = "/etc/brisk/brisk.toml";
+
+// `default_path`: the file read without --config, if it exists (tests name
+// one of their own).
+CommandLine parse_command_line(int argc, const char* const* argv, const Environment& env,
+                               const std::filesystem::path& default_path = std::filesystem::path(default_config_path));
 // The same with process_environment().
 CommandLine parse_command_line(int argc, const char* const* argv);
 
