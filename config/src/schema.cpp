@@ -198,6 +198,8 @@ constexpr std::string_view listen_expected = "IPv4:PORT or [IPv6]:PORT, e.g. 0.0
 constexpr Range port_range{1, 65535, "a port"};
 constexpr Range workers_range{1, 1024};
 constexpr std::string_view server_name_expected = "printable ASCII of at most 256 characters";
+constexpr std::string_view account_expected =
+    "a user or group name, or a numeric id, of at most 32 letters, digits, '_', '-' or '.' (\"\" for none)";
 constexpr std::string_view log_path_expected = "a file path without NUL characters (\"\" for the default stream)";
 
 bool is_ip(std::string_view host, int family) {
@@ -292,6 +294,18 @@ bool is_server_name(std::string_view text) {
 
 bool is_log_path(std::string_view text) { return text.find('\0') == std::string_view::npos; }
 
+// A POSIX portable user or group name, or a numeric id; "" for none. That
+// the account exists is checked where it is used (the daemon at start).
+bool is_account(std::string_view text) {
+  if (text.size() > 32) {
+    return false;
+  }
+  return text.empty() || std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                  c == '-' || c == '.';
+         });
+}
+
 // ---- field factories: one per kind of value
 
 std::string join(std::string_view section, std::string_view key) {
@@ -384,6 +398,8 @@ std::vector<Field> make_fields() {
   f.push_back(flag("server", "edge_triggered", &Config::server, &ServerConfig::edge_triggered));
   f.push_back(text("server", "server_name", &Config::server, &ServerConfig::server_name, is_server_name,
                    server_name_expected));
+  f.push_back(text("server", "user", &Config::server, &ServerConfig::user, is_account, account_expected));
+  f.push_back(text("server", "group", &Config::server, &ServerConfig::group, is_account, account_expected));
 
   f.push_back(count("limits", "max_header_bytes", &Config::limits, &LimitsConfig::max_header_bytes, {kib, mib}));
   f.push_back(count("limits", "max_body_bytes", &Config::limits, &LimitsConfig::max_body_bytes, {0, gib}));

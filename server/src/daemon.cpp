@@ -17,6 +17,7 @@
 #include <brisk/server/worker.hpp>
 
 #include "open_files.hpp"
+#include "privileges.hpp"
 #include "service_manager.hpp"
 
 #include <chrono>
@@ -405,9 +406,35 @@ void count_write_errors(Metrics& metrics, const LogFile& error_log, const LogFil
   }
 }
 
+// Once every listener is bound: become server.user, or say that the daemon
+// serves as root. 0, or 1 when the change failed (nothing is served then).
+int settle_privileges(const std::optional<Account>& account) {
+  if (!account) {
+    if (::geteuid() == 0) {
+      log(LogLevel::warning, "running as root: set server.user to serve as an unprivileged user once the "
+                             "listeners are bound");
+    }
+    return 0;
+  }
+  try {
+    become(*account);
+  } catch (const std::exception& e) {
+    log(LogLevel::error, "cannot become server.user = \"" + account->user + "\": " + e.what());
+    return 1;
+  }
+  log(LogLevel::info, "serving as user " + account->user + " (uid " + std::to_string(account->uid) + ", gid " +
+                          std::to_string(account->gid) + ")");
+  return 0;
+}
+
 }  // namespace
 
 int check_daemon(const config::Config& config) {
+  try {
+    configured_account(config.server);
+  } catch (const config::ConfigError& e) {
+    return refuse_on_stderr(Refusal{2, e.what()});
+  }
   // Not opened: a file created here by root would be one the daemon, run
   // as another user, could not open.
   if (const auto error = LogFile::check_appendable(config.log.error_path)) {
@@ -459,6 +486,12 @@ int run_daemon(const config::Config& config) {
     set_log_sink(nullptr);
     return refusal.status;
   };
+  std::optional<Account> account;
+  try {
+    account = configured_account(config.server);
+  } catch (const config::ConfigError& e) {
+    return refuse_in_log(Refusal{2, e.what()});
+  }
   std::unique_ptr<LogFile> access_log;
   if (config.log.access) {
     auto access_opened = open_log("log.access_path", config.log.access_path, LogFile::Default::out);
@@ -505,7 +538,12 @@ int run_daemon(const config::Config& config) {
     const std::string listening =
         "listening on " + config::to_string(config.server.listen) + " with " + std::to_string(count) + " worker(s)";
     log(LogLevel::info, "brisk " + listening);
-    service_manager::notify("READY=1\nSTATUS=" + listening);
+    status = settle_privileges(account);
+    if (status == 0) {
+      service_manager::notify("READY=1\nSTATUS=" + listening);
+    } else {
+      set_all(workers, &WorkerThread::drain);
+    }
   }
 
   if (status == 0) {

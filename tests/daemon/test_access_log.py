@@ -119,8 +119,10 @@ class ClientMistakes(BriskTestCase):
         bad = [line for line in errors.splitlines() if ": 400 " in line]
         self.assertTrue(bad, errors)
         self.assertTrue(all("[info]" in line for line in bad), bad)
-        self.assertNotIn("[warning]", errors)
-        self.assertNotIn("[error]", errors)
+        # The daemon's own warning when a test runs it as root is not about a client.
+        about_clients = "\n".join(line for line in errors.splitlines() if "running as root" not in line)
+        self.assertNotIn("[warning]", about_clients)
+        self.assertNotIn("[error]", about_clients)
         self.assertLess(len(bad), 40, "the flood was written in full")
         counts = [int(n) for n in re.findall(r"the last of (\d+) lines like it held back", errors)]
         self.assertEqual(len(bad) - len(counts) + sum(counts), 40, errors)

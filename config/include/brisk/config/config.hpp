@@ -47,6 +47,10 @@ struct ServerConfig {
   bool edge_triggered = true;
   // The Server response header; empty sends none.
   std::string server_name = "brisk";
+  // The account the daemon becomes once its listeners are bound (names or
+  // numeric ids); "" keeps the one it started as. group "" is user's group.
+  std::string user;
+  std::string group;
 
   bool operator==(const ServerConfig&) const = default;
 };
