@@ -59,3 +59,17 @@ std::string_view to_string(LogLevel level) noexcept {
 }
 
 }  // namespace brisk
+
+namespace brisk {
+
+std::string describe(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "an exception not derived from std::exception";
+  }
+}
+
+}  // namespace brisk

@@ -2,15 +2,32 @@
 // Small pieces several runtime test files share.
 
 #include <brisk/runtime/errors.hpp>
+#include <brisk/runtime/log.hpp>
 #include <brisk/runtime/spawn.hpp>
 #include <brisk/runtime/task.hpp>
 #include <brisk/runtime/tcp.hpp>
 #include <brisk/runtime/timer.hpp>
 
 #include <chrono>
+#include <stdexcept>
+#include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 namespace brisk::test {
+
+// Sleeps `ms`, then returns it.
+inline Task<int> nap(int ms) {
+  co_await sleep(std::chrono::milliseconds(ms));
+  co_return ms;
+}
+
+// Sleeps `ms`, then throws std::runtime_error(what).
+inline Task<int> fail_after(int ms, std::string what) {
+  co_await sleep(std::chrono::milliseconds(ms));
+  throw std::runtime_error(what);
+}
 
 // Awaits a task that is expected to end by cancellation; true when it did.
 template <typename T>
@@ -45,6 +62,57 @@ inline void busy_for(std::chrono::milliseconds d) {
   const auto until = std::chrono::steady_clock::now() + d;
   while (std::chrono::steady_clock::now() < until) {
   }
+}
+
+// Captures the runtime's log for the length of a test.
+struct CapturedLog {
+  CapturedLog() {
+    brisk::set_log_sink([this](brisk::LogLevel, std::string_view m) { lines.emplace_back(m); });
+  }
+  ~CapturedLog() { brisk::set_log_sink(nullptr); }
+  CapturedLog(const CapturedLog&) = delete;
+  CapturedLog& operator=(const CapturedLog&) = delete;
+  bool contains(std::string_view what) const {
+    for (const auto& l : lines) {
+      if (l.find(what) != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  }
+  std::vector<std::string> lines;
+};
+
+// The strings joined by " | ", to compare with one literal: GCC cannot
+// compile a braced list (std::vector<std::string>{...}) inside a coroutine.
+inline std::string joined(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) {
+    out += (out.empty() ? "" : " | ") + p;
+  }
+  return out;
+}
+
+// Counts its turns: each sleep(0) lets the loop run everything else once.
+inline Task<void> ticker(int* ticks, const bool* stop) {
+  while (!*stop) {
+    ++*ticks;
+    co_await sleep(std::chrono::milliseconds(0));
+  }
+}
+
+// How many turns a ticker running beside `work` got while it ran: none when
+// `work` held the loop, some when the cooperative budget made it yield.
+inline Task<int> ticks_during(Task<void> work) {
+  int ticks = 0;
+  bool stop = false;
+  auto tick = spawn(ticker(&ticks, &stop));
+  co_await sleep(std::chrono::milliseconds(0));  // the ticker is running
+  const int before = ticks;
+  co_await std::move(work);
+  stop = true;
+  co_await tick;
+  co_return ticks - before;
 }
 
 inline Task<TcpStream> accept_one(TcpListener* listener) { co_return co_await listener->accept(); }

@@ -21,16 +21,10 @@
 using namespace std::chrono_literals;
 using brisk::Task;
 using Clock = std::chrono::steady_clock;
+using brisk::test::ticker;
+using brisk::test::ticks_during;
 
 namespace {
-
-// Counts its turns: each sleep(0) lets the loop run everything else once.
-Task<void> ticker(int* ticks, const bool* stop) {
-  while (!*stop) {
-    ++*ticks;
-    co_await brisk::sleep(0ms);
-  }
-}
 
 // Awaits a set Event `rounds` times: every await could complete at once.
 Task<void> spin_on_event(brisk::Event* e, int rounds, int* ticks, std::vector<int>* ticks_seen) {
@@ -45,19 +39,6 @@ Task<void> take_forever(brisk::Queue<int>* q, int* taken) {
     co_await q->get();
     ++*taken;
   }
-}
-
-// How many turns a ticker running beside `work` got while it ran.
-Task<int> ticks_during(Task<void> work) {
-  int ticks = 0;
-  bool stop = false;
-  auto tick = brisk::spawn(ticker(&ticks, &stop));
-  co_await brisk::sleep(0ms);  // the ticker is running
-  const int before = ticks;
-  co_await std::move(work);
-  stop = true;
-  co_await tick;
-  co_return ticks - before;
 }
 
 brisk::Generator<int> count_to(int n) {

@@ -3,7 +3,9 @@
 // task's exception nobody awaited, a slow callback in debug mode). The daemon
 // replaces the sink with its own error log; the default writes to stderr.
 
+#include <exception>
 #include <functional>
+#include <string>
 #include <string_view>
 
 namespace brisk {
@@ -18,5 +20,8 @@ void set_log_sink(LogSink sink);
 void log(LogLevel level, std::string_view message);
 
 std::string_view to_string(LogLevel level) noexcept;
+
+// The what() of the exception `e` holds, for a log line.
+std::string describe(const std::exception_ptr& e);
 
 }  // namespace brisk
