@@ -1,3 +1,4 @@
+#include <brisk/runtime/future.hpp>
 #include <brisk/runtime/gather.hpp>
 #include <brisk/runtime/run.hpp>
 #include <brisk/runtime/spawn.hpp>
@@ -202,4 +203,82 @@ TEST_CASE("a child cancelled before its first step is settled as CancelledError"
   REQUIRE(outcomes.size() == 2);
   REQUIRE_THROWS_AS(outcomes[0].value(), brisk::CancelledError);
   REQUIRE(outcomes[1].value() == 10);
+}
+
+TEST_CASE("gather over spawned tasks: co_await gather(handle_a, handle_b), as asyncio.gather(t1, t2)", "[gather]") {
+  brisk::run([]() -> Task<void> {
+    auto a = brisk::spawn(nap(20));
+    auto b = brisk::spawn(nap(10));
+    auto [x, y] = co_await brisk::gather(a, b);
+    REQUIRE(x == 20);
+    REQUIRE(y == 10);
+    // The results were copied: the handles still have them.
+    REQUIRE(a.result() == 20);
+    REQUIRE(b.result() == 10);
+
+    std::vector<brisk::JoinHandle<int>> handles;
+    handles.push_back(brisk::spawn(nap(30)));
+    handles.push_back(brisk::spawn(nap(5)));
+    handles.push_back(brisk::spawn(nap(15)));
+    auto values = co_await brisk::gather(handles);  // in the handles' order
+    REQUIRE(values.size() == 3);
+    REQUIRE(values[0] == 30);
+    REQUIRE(values[1] == 5);
+    REQUIRE(values[2] == 15);
+    auto outcomes = co_await brisk::gather_settled(std::move(handles));
+    REQUIRE(outcomes.size() == 3);
+    REQUIRE(outcomes[1].value() == 5);
+  }());
+}
+
+TEST_CASE("gather mixes Tasks, spawned tasks and futures", "[gather]") {
+  brisk::run([]() -> Task<void> {
+    brisk::Future<std::string> reply;
+    auto handle = brisk::spawn(nap(5));
+    auto nothing = brisk::spawn(nap_void(2));
+    auto setter = brisk::spawn([](brisk::Future<std::string>* f) -> Task<void> {
+      co_await brisk::sleep(10ms);
+      f->set_result("pong");
+    }(&reply));
+    auto [a, b, c, d] = co_await brisk::gather(nap(1), handle, reply, nothing);
+    REQUIRE(a == 1);
+    REQUIRE(b == 5);
+    REQUIRE(c == "pong");
+    REQUIRE(std::is_same_v<decltype(d), std::monostate>);
+    co_await setter;
+  }());
+}
+
+TEST_CASE("gather over spawned tasks: a failure is rethrown and the other spawned tasks cancelled", "[gather]") {
+  brisk::run([]() -> Task<void> {
+    auto slow = brisk::spawn(nap(1000));
+    auto failing = brisk::spawn(fail_after(10, "spawned and failed"));
+    std::string error;
+    try {
+      co_await brisk::gather(slow, failing);
+    } catch (const std::runtime_error& e) {
+      error = e.what();
+    }
+    REQUIRE(error == "spawned and failed");
+    co_await slow.finished();
+    REQUIRE(slow.cancelled());
+  }());
+}
+
+TEST_CASE("cancelling a gather over spawned tasks cancels them", "[gather]") {
+  brisk::run([]() -> Task<void> {
+    auto a = brisk::spawn(nap(1000));
+    auto b = brisk::spawn(nap(1000));
+    auto gathering = brisk::spawn([](brisk::JoinHandle<int> x, brisk::JoinHandle<int> y) -> Task<void> {
+      co_await brisk::gather(x, y);
+    }(a, b));
+    co_await brisk::sleep(5ms);
+    gathering.cancel();
+    co_await gathering.finished();
+    REQUIRE(gathering.cancelled());
+    co_await a.finished();
+    co_await b.finished();
+    REQUIRE(a.cancelled());
+    REQUIRE(b.cancelled());
+  }());
 }

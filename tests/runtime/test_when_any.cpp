@@ -1,3 +1,4 @@
+#include <brisk/runtime/future.hpp>
 #include <brisk/runtime/run.hpp>
 #include <brisk/runtime/spawn.hpp>
 #include <brisk/runtime/timer.hpp>
@@ -113,5 +114,38 @@ TEST_CASE("cancelling the task in when_any cancels every child and waits for the
     REQUIRE(h.cancelled());
     REQUIRE(cancelled == 2);
     REQUIRE(brisk::all_tasks().size() == 1);
+  }());
+}
+
+TEST_CASE("when_any over spawned tasks: the first done wins, the others are cancelled", "[when_any]") {
+  brisk::run([]() -> Task<void> {
+    int cancelled = 0;
+    std::vector<brisk::JoinHandle<int>> handles;
+    handles.push_back(brisk::spawn(counted_nap(800, &cancelled)));
+    handles.push_back(brisk::spawn(counted_nap(10, &cancelled)));
+    auto [index, value] = co_await brisk::when_any(handles);
+    REQUIRE(index == 1);
+    REQUIRE(value == 10);
+    co_await handles[0].finished();
+    REQUIRE(handles[0].cancelled());
+    REQUIRE(cancelled == 1);
+  }());
+}
+
+TEST_CASE("race of a spawned task and a future", "[when_any]") {
+  brisk::run([]() -> Task<void> {
+    brisk::Future<std::string> reply;
+    int cancelled = 0;
+    auto slow = brisk::spawn(counted_nap(800, &cancelled));
+    auto setter = brisk::spawn([](brisk::Future<std::string>* f) -> Task<void> {
+      co_await brisk::sleep(10ms);
+      f->set_result("first");
+    }(&reply));
+    auto won = co_await brisk::race(slow, reply);
+    REQUIRE(won.index() == 1);
+    REQUIRE(std::get<1>(won) == "first");
+    co_await slow.finished();
+    REQUIRE(cancelled == 1);
+    co_await setter;
   }());
 }

@@ -5,6 +5,15 @@
 //   auto [user, posts] = co_await gather(fetch_user(id), fetch_posts(id));  // std::tuple
 //   std::vector<int> sizes = co_await gather(std::move(tasks));             // in the tasks' order
 //   auto outcomes = co_await gather_settled(std::move(tasks));              // Outcome<T> each
+//   auto [a, b] = co_await gather(handle_a, handle_b);                       // spawned tasks
+//
+// Besides Tasks, each takes any awaitable, alone or mixed with Tasks: spawned
+// tasks (JoinHandle<T>, as asyncio.gather(task1, task2)), futures, a vector
+// of either. Each runs in a child task that awaits it (detail/awaitable.hpp:
+// an lvalue is awaited in place, a JoinHandle's result is copied). A child
+// cancelled (by a sibling's failure or the caller's cancellation) stops
+// awaiting, and cancels the spawned task it awaited, as awaiting a
+// JoinHandle does.
 //
 // Every task runs concurrently as a child task of its own, named
 // "<gathering task>:gather[i]". A void result is std::monostate.
@@ -26,6 +35,7 @@
 // outlives every child, so a child may reference whatever the caller's frame
 // keeps alive while it awaits gather.
 
+#include <brisk/runtime/detail/awaitable.hpp>
 #include <brisk/runtime/detail/children.hpp>
 #include <brisk/runtime/outcome.hpp>
 #include <brisk/runtime/task.hpp>
@@ -93,6 +103,30 @@ template <typename... Ts>
   }(std::index_sequence_for<Ts...>{});
   co_await children.join();
   co_return std::apply([](auto&... slot) { return std::tuple<Outcome<Ts>...>{detail::collect(slot)...}; }, slots);
+}
+
+template <typename A>
+  requires(!detail::is_task_v<A> && detail::awaitable<A>)
+[[nodiscard]] auto gather(std::vector<A> aws) {
+  return gather(detail::as_tasks(std::move(aws)));
+}
+
+template <typename... As>
+  requires detail::awaitables_not_all_tasks<As...>
+[[nodiscard]] auto gather(As&&... aws) {
+  return gather(detail::as_task(std::forward<As>(aws))...);
+}
+
+template <typename A>
+  requires(!detail::is_task_v<A> && detail::awaitable<A>)
+[[nodiscard]] auto gather_settled(std::vector<A> aws) {
+  return gather_settled(detail::as_tasks(std::move(aws)));
+}
+
+template <typename... As>
+  requires detail::awaitables_not_all_tasks<As...>
+[[nodiscard]] auto gather_settled(As&&... aws) {
+  return gather_settled(detail::as_task(std::forward<As>(aws))...);
 }
 
 }  // namespace brisk

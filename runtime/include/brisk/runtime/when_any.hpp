@@ -17,7 +17,13 @@
 //
 // Cancelling the awaiting task cancels every child, waits for them, and
 // rethrows CancelledError.
+//
+// Both also take spawned tasks (JoinHandle<T>), futures and any other
+// awaitable, as gather() does (gather.hpp): the loser's child stops awaiting,
+// and a spawned task it awaited is cancelled with it. To keep the losers
+// running, and learn which are done, use wait() (wait.hpp).
 
+#include <brisk/runtime/detail/awaitable.hpp>
 #include <brisk/runtime/detail/children.hpp>
 #include <brisk/runtime/errors.hpp>
 #include <brisk/runtime/task.hpp>
@@ -78,6 +84,18 @@ template <typename T0, typename... Ts>
   }(std::index_sequence_for<Ts...>{});
   auto won = co_await detail::first_of("race", std::move(tasks));
   co_return std::move(won.second);
+}
+
+template <typename A>
+  requires(!detail::is_task_v<A> && detail::awaitable<A>)
+[[nodiscard]] auto when_any(std::vector<A> aws) {
+  return when_any(detail::as_tasks(std::move(aws)));
+}
+
+template <typename... As>
+  requires detail::awaitables_not_all_tasks<As...>
+[[nodiscard]] auto race(As&&... aws) {
+  return race(detail::as_task(std::forward<As>(aws))...);
 }
 
 }  // namespace brisk
