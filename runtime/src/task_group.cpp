@@ -13,8 +13,8 @@ TaskGroup::~TaskGroup() {
       m.task()->cancel();
     }
   }
-  if (failed_ != nullptr) {
-    failed_->release();
+  for (TaskState* t : failed_) {
+    t->release();
   }
 }
 
@@ -22,7 +22,7 @@ void TaskGroup::check_open() const {
   if (closed_) {
     throw InvalidStateError("TaskGroup::spawn after wait() returned");
   }
-  if (failed_ != nullptr || aborting_) {
+  if (aborting_) {
     throw InvalidStateError("TaskGroup::spawn into a group that is shutting down (a child failed or wait() was cancelled)");
   }
 }
@@ -47,17 +47,22 @@ void TaskGroup::Member::leave(const std::exception_ptr& error) noexcept {
 }
 
 void TaskGroup::child_failed(TaskState& child, const std::exception_ptr& error) noexcept {
-  if (failed_ != nullptr) {
-    return;  // not retrieved by the group: the runtime logs it unless its handle is awaited
-  }
-  failed_ = &child;
   child.add_ref();
-  first_error_ = error;
-  cancel_children();
+  failed_.push_back(&child);
+  errors_.push_back(error);
+  abort();
 }
 
-void TaskGroup::cancel_children() noexcept {
+void TaskGroup::abort() noexcept {
+  if (aborting_) {
+    return;
+  }
+  aborting_ = true;
   members_.for_each([](Member& m) { m.task()->cancel(); });
+  if (body_owner_ != nullptr) {
+    owner_cancel_requested_ = true;
+    body_owner_->cancel();
+  }
 }
 
 Task<void> TaskGroup::wait() {
@@ -65,16 +70,48 @@ Task<void> TaskGroup::wait() {
     throw InvalidStateError("TaskGroup::wait awaited twice");
   }
   waiting_ = true;
+  co_await finish(nullptr);
+}
+
+Task<void> TaskGroup::run(Task<void> body) {
+  if (waiting_ || closed_) {
+    throw InvalidStateError("TaskGroup::run on a group already waited for");
+  }
+  waiting_ = true;
+  body_owner_ = current_task();
   std::exception_ptr cancelled;
+  bool body_failed = false;
   try {
-    while (!members_.empty()) {
+    co_await std::move(body);
+  } catch (const CancelledError&) {
+    cancelled = std::current_exception();
+  } catch (...) {
+    errors_.push_back(std::current_exception());
+    body_failed = true;
+  }
+  body_owner_ = nullptr;
+  // The cancellation a child's failure sent the body is withdrawn here; one
+  // that came from elsewhere too stays, and goes on.
+  if (owner_cancel_requested_ && current_task()->uncancel() == 0) {
+    cancelled = nullptr;
+  }
+  if (body_failed) {
+    abort();
+  }
+  co_await finish(cancelled);
+}
+
+Task<void> TaskGroup::finish(std::exception_ptr cancelled) {
+  try {
+    while (!cancelled && !members_.empty()) {
       idle_.clear();
       co_await idle_.wait();
     }
   } catch (const CancelledError&) {
     cancelled = std::current_exception();
-    aborting_ = true;
-    cancel_children();
+  }
+  if (cancelled) {
+    abort();
   }
   // The children may still reference what the caller's frame keeps alive.
   while (!members_.empty()) {
@@ -86,9 +123,12 @@ Task<void> TaskGroup::wait() {
   if (cancelled) {
     std::rethrow_exception(cancelled);
   }
-  if (failed_ != nullptr) {
-    failed_->take_error();  // delivered here: not to be logged as lost
-    std::rethrow_exception(first_error_);
+  if (!errors_.empty()) {
+    for (TaskState* t : std::exchange(failed_, {})) {
+      t->take_error();  // delivered here: not to be logged as lost
+      t->release();
+    }
+    throw ExceptionGroup("unhandled errors in a TaskGroup", std::move(errors_));
   }
 }
 

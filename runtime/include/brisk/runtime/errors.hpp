@@ -1,8 +1,10 @@
 #pragma once
 // The exceptions the runtime raises, named after their asyncio counterparts.
 
+#include <exception>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace brisk {
 
@@ -32,6 +34,18 @@ class InvalidStateError : public std::logic_error {
 class OverloadedError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// Several errors at once (Python's ExceptionGroup): what a TaskGroup raises
+// when its children (or its body) failed. exceptions() lists every one, in
+// the order they happened; what() names the first.
+class ExceptionGroup : public std::runtime_error {
+ public:
+  ExceptionGroup(const std::string& message, std::vector<std::exception_ptr> exceptions);
+  const std::vector<std::exception_ptr>& exceptions() const noexcept { return exceptions_; }
+
+ private:
+  std::vector<std::exception_ptr> exceptions_;
 };
 
 // A libuv call failed; code() is the negative UV_E* value.

@@ -2,34 +2,40 @@
 // TaskGroup: asyncio.TaskGroup, structured concurrency.
 //
 //   TaskGroup group;                         // asyncio: async with TaskGroup() as group:
+//   co_await group.run([](TaskGroup& g, Queue<Job>& jobs) -> Task<void> {
+//     while (auto job = co_await jobs.get()) { g.spawn(handle(*job)); }  // the body
+//   }(group, jobs));                         // then the exit: waits for every child
+//
+//   TaskGroup group;                         // or, without a body to cancel:
 //   auto a = group.spawn(fetch(1), "fetch-1");
 //   auto b = group.spawn(fetch(2));
 //   co_await group.wait();                   // the exit of the `async with` block
 //   use(a.result(), b.result());
 //
+// C++ has no `async with`: run(body) is the whole block (the body awaited in
+// the owner's task, then wait()); wait() alone is its exit.
+//
 // wait() returns once every child has finished. When a child fails (with
 // anything but CancelledError), the group cancels its other children at once
-// — whether or not anyone is in wait() yet — and wait(), after every child has
-// finished, rethrows that first error. asyncio raises an ExceptionGroup of
-// every failure; C++ has no such thing, and catching "the error" should stay
-// a plain `catch`, so wait() throws the first one alone. The others are not
-// lost: a task whose exception nobody retrieves is logged by the runtime
-// (with its name and spawn site) when its last reference goes, unless its
-// JoinHandle is awaited. A child that ends with CancelledError is not a
-// failure.
+// — whether or not anyone is in wait() yet — and, if the owner is in run()'s
+// body, cancels the body's pending await, as asyncio cancels the body of the
+// `async with`. run() withdraws that cancellation of its own (a cancellation
+// from elsewhere still propagates, as asyncio's uncancel() rule has it).
+// After every child has finished, wait() (and run()) raises ExceptionGroup
+// with every child's error in the order they failed — the first one, and
+// those of siblings that failed while being cancelled — and the body's own
+// error, if it threw one. Each error is then retrieved, so none is logged as
+// lost. A child that ends with CancelledError is not a failure.
 //
-// If the task in wait() is cancelled, the group cancels its children, waits
-// until they have finished, and rethrows CancelledError — even if a child
-// failed too (that error is then logged as above): an outer cancellation is
-// never swallowed.
+// If the owner is cancelled (in wait(), or from elsewhere in run()), the
+// group cancels its children, waits until they have finished, and rethrows
+// CancelledError — even if a child failed too (those errors are then logged
+// by the runtime, as every unretrieved task error is): an outer cancellation
+// is never swallowed.
 //
 // spawn() into a group that has failed, whose wait() was cancelled, or whose
 // wait() has returned throws InvalidStateError. Children may spawn siblings
 // while the group is open, during wait() included, as in asyncio.
-//
-// Deviation from asyncio: a child's failure does not cancel the task that
-// owns the group (asyncio cancels the body of the `async with`); the owner
-// learns of it in wait(), or from spawn() refusing.
 //
 // wait() must be awaited, once, before the group goes: a destructor cannot
 // wait. A group destroyed with children still running cancels them, detaches
@@ -64,6 +70,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace brisk {
 
@@ -89,6 +96,10 @@ class TaskGroup {
   // Waits for every child; see the header comment for failures and
   // cancellation. Throws InvalidStateError if awaited a second time.
   [[nodiscard]] Task<void> wait();
+
+  // Awaits `body` in this task, then wait()s: the whole `async with` block.
+  // A child's failure cancels the body's pending await.
+  [[nodiscard]] Task<void> run(Task<void> body);
 
   // Children that have not finished yet.
   std::size_t size() const noexcept { return members_.size(); }
@@ -133,13 +144,19 @@ class TaskGroup {
   void check_open() const;
   void enroll(Member& member, TaskState& child) noexcept;
   void child_failed(TaskState& child, const std::exception_ptr& error) noexcept;
-  void cancel_children() noexcept;
+  void abort() noexcept;
+  // wait(), with the owner's cancellation (if any) already caught.
+  Task<void> finish(std::exception_ptr cancelled);
 
   detail::IntrusiveList<Member> members_;
-  // The first child to fail, referenced until its error is delivered (or,
-  // if never, released so that the runtime logs it).
-  TaskState* failed_ = nullptr;
-  std::exception_ptr first_error_;
+  // The children that failed, referenced until their errors are delivered
+  // (or, if never, released so that the runtime logs them), and the errors
+  // in the order they came, the body's included.
+  std::vector<TaskState*> failed_;
+  std::vector<std::exception_ptr> errors_;
+  // The task in run()'s body, which a child's failure cancels.
+  TaskState* body_owner_ = nullptr;
+  bool owner_cancel_requested_ = false;
   Event idle_;
   bool waiting_ = false;
   bool aborting_ = false;
