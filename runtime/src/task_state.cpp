@@ -91,9 +91,9 @@ void TaskState::release() noexcept {
   }
 }
 
-void TaskState::add_joiner(detail::JoinWaiter& w) noexcept { joiners_.push_back(w); }
+void TaskState::add_joiner(detail::Joiner& w) noexcept { joiners_.push_back(w); }
 
-void TaskState::remove_joiner(detail::JoinWaiter& w) noexcept { joiners_.remove(w); }
+void TaskState::remove_joiner(detail::Joiner& w) noexcept { joiners_.remove(w); }
 
 std::exception_ptr TaskState::take_error() noexcept {
   error_retrieved_ = true;

@@ -35,7 +35,7 @@ class JoinHandle;
 namespace detail {
 
 // A coroutine parked until a task finishes.
-class JoinWaiter : public ListHook, public Suspension {
+class JoinWaiter : public Joiner, public Suspension {
  public:
   // `cancellable`: a cancelled awaiter stops waiting (and cancels the joined
   // task). Structured primitives wait for their children uncancellably.
@@ -47,7 +47,7 @@ class JoinWaiter : public ListHook, public Suspension {
   void await_resume() const noexcept {}
 
   void abort() noexcept override;
-  void notify() noexcept;
+  void notify() noexcept override;
 
  protected:
   TaskState* target_;

@@ -28,8 +28,18 @@ class Loop;
 class Suspension;
 
 namespace detail {
-class JoinWaiter;
-}
+// Told when a task finishes: a task awaiting it (JoinWaiter, spawn.hpp), or
+// a watch over many tasks at once (detail/completions.hpp). It lives in its
+// owner's frame and unlinks itself before it goes.
+class Joiner : public ListHook {
+ public:
+  virtual void notify() noexcept = 0;
+
+ protected:
+  Joiner() = default;
+  ~Joiner() = default;
+};
+}  // namespace detail
 
 class TaskState : public detail::ListHook {
  public:
@@ -68,8 +78,8 @@ class TaskState : public detail::ListHook {
   void release() noexcept;
 
   // --- joining ---
-  void add_joiner(detail::JoinWaiter& w) noexcept;
-  void remove_joiner(detail::JoinWaiter& w) noexcept;
+  void add_joiner(detail::Joiner& w) noexcept;
+  void remove_joiner(detail::Joiner& w) noexcept;
   // The task's exception, if it failed (not for cancellation); reading it
   // counts as retrieving it, so it is not logged as lost.
   std::exception_ptr take_error() noexcept;
@@ -94,7 +104,7 @@ class TaskState : public detail::ListHook {
   const char* file_ = "";
   Suspension* suspended_in_ = nullptr;
   std::exception_ptr error_;
-  detail::IntrusiveList<detail::JoinWaiter> joiners_;
+  detail::IntrusiveList<detail::Joiner> joiners_;
   std::uint32_t id_;
   std::uint32_t line_ = 0;
   int cancel_requests_ = 0;
