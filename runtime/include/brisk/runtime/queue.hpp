@@ -1,5 +1,8 @@
 #pragma once
-// Queue<T> (asyncio.Queue): FIFO between tasks of one loop.
+// Queue<T> (asyncio.Queue): FIFO between tasks of one loop. Its variants,
+// PriorityQueue<T> and LifoQueue<T> (priority_queue.hpp, lifo_queue.hpp), are
+// the same BasicQueue over another order of items: everything below holds
+// for them too.
 //
 //   Queue<int> q(10);              // maxsize 10; 0 = unbounded
 //   co_await q.put(1);             // waits while full
@@ -26,6 +29,11 @@
 //
 // Lifetimes: the queue outlives every task waiting on it; a waiting put()'s
 // item lives in its awaiter, in the putter's frame, until it is moved in.
+//
+// BasicQueue<T, Items>: Items keeps the queued items in its order, with
+// push(T), pop() -> T (the next item, moved out), size() and empty(). An
+// item handed straight to a waiting getter skips it: there is a getter only
+// while the queue is empty, so the order is kept.
 
 #include <brisk/runtime/detail/wait_list.hpp>
 
@@ -43,12 +51,39 @@ class QueueClosed : public std::runtime_error {
   QueueClosed() : std::runtime_error("queue closed") {}
 };
 
-template <typename T>
-class Queue {
+namespace detail {
+
+// Items in the order they came: the oldest first (Queue), or the newest
+// (LifoQueue).
+template <typename T, bool Newest>
+class SequenceItems {
  public:
-  explicit Queue(std::size_t maxsize = 0) noexcept : maxsize_(maxsize) {}
-  Queue(const Queue&) = delete;
-  Queue& operator=(const Queue&) = delete;
+  void push(T value) { items_.push_back(std::move(value)); }
+  T pop() {
+    T& next = Newest ? items_.back() : items_.front();
+    T v = std::move(next);
+    if constexpr (Newest) {
+      items_.pop_back();
+    } else {
+      items_.pop_front();
+    }
+    return v;
+  }
+  std::size_t size() const noexcept { return items_.size(); }
+  bool empty() const noexcept { return items_.empty(); }
+
+ private:
+  std::deque<T> items_;
+};
+
+}  // namespace detail
+
+template <typename T, typename Items>
+class BasicQueue {
+ public:
+  explicit BasicQueue(std::size_t maxsize = 0) noexcept(noexcept(Items())) : maxsize_(maxsize) {}
+  BasicQueue(const BasicQueue&) = delete;
+  BasicQueue& operator=(const BasicQueue&) = delete;
 
   std::size_t size() const noexcept { return items_.size(); }
   std::size_t maxsize() const noexcept { return maxsize_; }
@@ -79,7 +114,7 @@ class Queue {
 
   class [[nodiscard]] PutAwaiter : public detail::Waiter {
    public:
-    PutAwaiter(Queue& q, T v) : Waiter(q.putters_), q_(&q), value_(std::move(v)) {}
+    PutAwaiter(BasicQueue& q, T v) : Waiter(q.putters_), q_(&q), value_(std::move(v)) {}
     bool await_ready() {
       if (q_->closed_) {
         return true;  // await_resume raises: the item is still ours
@@ -99,14 +134,14 @@ class Queue {
     }
 
    private:
-    friend class Queue;
-    Queue* q_;
+    friend class BasicQueue;
+    BasicQueue* q_;
     std::optional<T> value_;
   };
 
   class [[nodiscard]] GetAwaiter : public detail::Waiter {
    public:
-    explicit GetAwaiter(Queue& q) noexcept : Waiter(q.getters_), q_(&q) {}
+    explicit GetAwaiter(BasicQueue& q) noexcept : Waiter(q.getters_), q_(&q) {}
     bool await_ready() {
       if (!q_->items_.empty()) {
         value_ = q_->pop();
@@ -123,8 +158,8 @@ class Queue {
     }
 
    private:
-    friend class Queue;
-    Queue* q_;
+    friend class BasicQueue;
+    BasicQueue* q_;
     std::optional<T> value_;
   };
 
@@ -143,12 +178,12 @@ class Queue {
 
   class [[nodiscard]] JoinAwaiter : public detail::Waiter {
    public:
-    explicit JoinAwaiter(Queue& q) noexcept : Waiter(q.joiners_), q_(&q) {}
+    explicit JoinAwaiter(BasicQueue& q) noexcept : Waiter(q.joiners_), q_(&q) {}
     bool await_ready() const noexcept { return q_->unfinished_ == 0; }
     void await_resume() const { raise_if_cancelled(); }
 
    private:
-    Queue* q_;
+    BasicQueue* q_;
   };
 
   // Waits until every item put has been marked task_done().
@@ -168,13 +203,12 @@ class Queue {
       g.value_.emplace(std::move(value));
       detail::Waiter::wake_first(getters_);
     } else {
-      items_.push_back(std::move(value));
+      items_.push(std::move(value));
     }
   }
 
   T pop() {
-    T v = std::move(items_.front());
-    items_.pop_front();
+    T v = items_.pop();
     if (!putters_.empty() && !full()) {
       auto& p = static_cast<PutAwaiter&>(putters_.front());
       push(std::move(*p.value_));
@@ -185,12 +219,15 @@ class Queue {
   }
 
   std::size_t maxsize_;
-  std::deque<T> items_;
+  Items items_;
   std::size_t unfinished_ = 0;
   bool closed_ = false;
   detail::Waiter::List getters_;
   detail::Waiter::List putters_;
   detail::Waiter::List joiners_;
 };
+
+template <typename T>
+using Queue = BasicQueue<T, detail::SequenceItems<T, false>>;
 
 }  // namespace brisk
