@@ -50,6 +50,15 @@ TEST_CASE("shield: cancelling the awaiter raises at once and leaves the work run
   }());
 }
 
+TEST_CASE("shield(handle) copies the result: the handle kept can still read it", "[shield]") {
+  brisk::run([]() -> Task<void> {
+    auto task = brisk::spawn([]() -> Task<std::string> { co_return std::string(64, 'x'); }());
+    auto got = co_await brisk::shield(task);
+    REQUIRE(got.size() == 64);
+    REQUIRE(task.result().size() == 64);
+  }());
+}
+
 TEST_CASE("shield: a shielded task cancelled through its handle cancels the await", "[shield]") {
   brisk::run([]() -> Task<void> {
     auto shielded = brisk::shield(nap(1000));
