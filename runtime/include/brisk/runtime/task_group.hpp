@@ -2,9 +2,10 @@
 // TaskGroup: asyncio.TaskGroup, structured concurrency.
 //
 //   TaskGroup group;                         // asyncio: async with TaskGroup() as group:
-//   co_await group.run([](TaskGroup& g, Queue<Job>& jobs) -> Task<void> {
-//     while (auto job = co_await jobs.get()) { g.spawn(handle(*job)); }  // the body
-//   }(group, jobs));                         // then the exit: waits for every child
+//   co_await group.run([](TaskGroup& g) -> Task<void> {
+//     g.spawn(fetch(1));                     // the body
+//     co_await announce();                   // cancelled if a child fails meanwhile
+//   }(group));                               // then the exit: waits for every child
 //
 //   TaskGroup group;                         // or, without a body to cancel:
 //   auto a = group.spawn(fetch(1), "fetch-1");
@@ -13,7 +14,10 @@
 //   use(a.result(), b.result());
 //
 // C++ has no `async with`: run(body) is the whole block (the body awaited in
-// the owner's task, then wait()); wait() alone is its exit.
+// the owner's task, then wait()); wait() alone is its exit. Only a body
+// given to run() can be cancelled by a failing child: with wait() alone, what
+// the owner awaits between spawn() and wait() is not (a destructor could not
+// wait for the children, so an exception must not leave the block early).
 //
 // wait() returns once every child has finished. When a child fails (with
 // anything but CancelledError), the group cancels its other children at once
@@ -37,8 +41,8 @@
 // wait() has returned throws InvalidStateError. Children may spawn siblings
 // while the group is open, during wait() included, as in asyncio.
 //
-// wait() must be awaited, once, before the group goes: a destructor cannot
-// wait. A group destroyed with children still running cancels them, detaches
+// wait() (or run()) must be awaited, once, before the group goes: a
+// destructor cannot wait. A group destroyed with children still running cancels them, detaches
 // them (they finish on their own, referencing nothing of the group) and logs
 // an error.
 //
