@@ -34,7 +34,7 @@ Task<std::string> outcome_of(Barrier* b) {
 
 }  // namespace
 
-TEST_CASE("Barrier: the last arrival releases everyone; wait() gives the arrival index", "[barrier]") {
+TEST_CASE("Barrier: the last arrival releases everyone, and wait() gives the arrival index", "[barrier]") {
   brisk::run([]() -> Task<void> {
     Barrier b(3);
     REQUIRE(b.parties() == 3);

@@ -65,7 +65,7 @@ TEST_CASE("Future: every awaiter gets the one result, set from a timer's callbac
   }());
 }
 
-TEST_CASE("Future: set once; a second set, or asking a pending one, is InvalidStateError", "[future]") {
+TEST_CASE("Future: set once, and a second set, or asking a pending one, is InvalidStateError", "[future]") {
   brisk::run([]() -> Task<void> {
     Future<int> f;
     REQUIRE_THROWS_AS(f.result(), brisk::InvalidStateError);

@@ -44,7 +44,7 @@ TEST_CASE("LifoQueue: waiters are still served first come, first served", "[lifo
   }());
 }
 
-TEST_CASE("LifoQueue: a cancelled getter takes nothing; join() waits for task_done()", "[lifo_queue]") {
+TEST_CASE("LifoQueue: a cancelled getter takes nothing, and join() waits for task_done()", "[lifo_queue]") {
   brisk::run([]() -> Task<void> {
     brisk::LifoQueue<int> q;
     auto getter = brisk::spawn([](brisk::LifoQueue<int>* lq) -> Task<int> { co_return co_await lq->get(); }(&q));

@@ -46,7 +46,7 @@ TEST_CASE("wait(FIRST_COMPLETED) returns the done and the pending, cancelling no
   }());
 }
 
-TEST_CASE("wait(ALL_COMPLETED) waits for every task; the sets keep the given order", "[wait]") {
+TEST_CASE("wait(ALL_COMPLETED) waits for every task, and the sets keep the given order", "[wait]") {
   brisk::run([]() -> Task<void> {
     auto [done, pending] = co_await brisk::wait(spawn_naps(30, 10, 20));
     REQUIRE(pending.empty());
