@@ -775,6 +775,34 @@ std::uint16_t TcpListener::port() const {
 
 AcceptAwaiter TcpListener::accept() { return AcceptAwaiter{s_}; }
 
+TcpStream TcpListener::try_accept() {
+  if (s_ == nullptr || s_->closing) {
+    return TcpStream{};
+  }
+  TcpStream::State* accepted = new_stream_state(s_->tcp.loop);
+  TcpStream stream{accepted};
+  if (s_->pending > 0) {
+    // libuv took this one from the kernel already and holds it for us.
+    --s_->pending;
+    uv_check(uv_accept(as_stream(&s_->tcp), as_stream(&accepted->tcp)), "accept");
+    return stream;
+  }
+  uv_os_fd_t listening = -1;
+  uv_check(uv_fileno(as_handle(&s_->tcp), &listening), "uv_fileno");
+  const int fd = ::accept4(listening, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      return TcpStream{};
+    }
+    throw UvError(uv_translate_sys_error(errno), "accept");
+  }
+  if (int rc = uv_tcp_open(&accepted->tcp, fd); rc < 0) {
+    ::close(fd);
+    throw UvError(rc, "uv_tcp_open");
+  }
+  return stream;
+}
+
 void TcpListener::close() noexcept {
   if (s_ == nullptr) {
     return;

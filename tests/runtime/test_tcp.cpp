@@ -176,6 +176,38 @@ TEST_CASE("read and accept are cancellable and leak nothing", "[tcp][cancel]") {
   }());
 }
 
+TEST_CASE("try_accept takes every connection the backlog holds, then returns a closed stream", "[tcp]") {
+  brisk::run([]() -> Task<void> {
+    auto listener = TcpListener::bind("127.0.0.1", 0);
+    CHECK_FALSE(listener.try_accept().is_open());
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(listener.port());
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::vector<int> clients;
+    for (int i = 0; i < 3; ++i) {
+      // The kernel completes a loopback handshake without the server.
+      clients.push_back(::socket(AF_INET, SOCK_STREAM, 0));
+      REQUIRE(::connect(clients.back(), reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
+    }
+    // A loop turn: libuv takes the first one and holds it for an accept.
+    co_await brisk::sleep(10ms);
+    std::vector<TcpStream> taken;
+    for (TcpStream s = listener.try_accept(); s.is_open(); s = listener.try_accept()) {
+      taken.push_back(std::move(s));
+    }
+    REQUIRE(taken.size() == 3);
+    for (auto& s : taken) {
+      co_await s.write("x");  // each one a working stream
+    }
+    for (int fd : clients) {
+      char byte = 0;
+      CHECK(::recv(fd, &byte, 1, 0) == 1);
+      ::close(fd);
+    }
+  }());
+}
+
 TEST_CASE("closing a stream wakes its parked reader", "[tcp]") {
   brisk::run([]() -> Task<void> {
     auto listener = TcpListener::bind("127.0.0.1", 0);

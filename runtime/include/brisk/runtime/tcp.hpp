@@ -205,6 +205,11 @@ class TcpListener {
 
   // The next connection. One task accepts at a time.
   [[nodiscard]] AcceptAwaiter accept();
+  // A connection the kernel has already queued for this listener, or a
+  // closed stream when there is none; never waits. For a listener about to
+  // close: the kernel resets what is still queued when it closes, even with
+  // other SO_REUSEPORT listeners on the port. UvError if accept(2) fails.
+  TcpStream try_accept();
   // Stops listening; a task parked in accept() wakes with UvError(UV_ECANCELED).
   void close() noexcept;
 
