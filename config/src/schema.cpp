@@ -411,6 +411,8 @@ std::vector<Field> make_fields() {
   f.push_back(duration("timeouts", "header_ms", &Config::timeouts, &TimeoutsConfig::header_ms, {1, day_ms}));
   f.push_back(duration("timeouts", "idle_ms", &Config::timeouts, &TimeoutsConfig::idle_ms, {1, day_ms}));
   f.push_back(duration("timeouts", "handler_ms", &Config::timeouts, &TimeoutsConfig::handler_ms, {1, day_ms}));
+  f.push_back(
+      duration("timeouts", "drain_delay_ms", &Config::timeouts, &TimeoutsConfig::drain_delay_ms, {0, day_ms}));
   f.push_back(duration("timeouts", "shutdown_ms", &Config::timeouts, &TimeoutsConfig::shutdown_ms, {0, day_ms}));
   f.push_back(duration("timeouts", "write_ms", &Config::timeouts, &TimeoutsConfig::write_ms, {1, day_ms}));
 

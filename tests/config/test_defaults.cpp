@@ -39,6 +39,7 @@ TEST_CASE("Config{} holds the documented defaults", "[defaults]") {
   CHECK(c.timeouts.header_ms == 10000ms);
   CHECK(c.timeouts.idle_ms == 75000ms);
   CHECK(c.timeouts.handler_ms == 30000ms);
+  CHECK(c.timeouts.drain_delay_ms == 7000ms);
   CHECK(c.timeouts.shutdown_ms == 10000ms);
   CHECK(c.timeouts.write_ms == 30000ms);
   CHECK(c.threads.blocking == 8);
@@ -78,7 +79,7 @@ TEST_CASE("the shipped brisk.toml spells out every key, each under a comment", "
       ++keys;
     }
   }
-  CHECK(keys == 29);
+  CHECK(keys == 30);
 
   std::istringstream lines(read(BRISK_DEFAULT_CONFIG));
   std::string line;

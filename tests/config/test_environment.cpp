@@ -98,6 +98,9 @@ TEST_CASE("an environment error names the variable, key, value and expectation",
         "BRISK_LOG_LEVEL: log.level = \"loud\": expected one of \"debug\", \"info\", \"warning\", \"error\"");
   CHECK(error_of({{"BRISK_LOG_ACCESS_FORMAT", "common"}}) ==
         "BRISK_LOG_ACCESS_FORMAT: log.access_format = \"common\": expected one of \"combined\", \"json\"");
+  CHECK(error_of({{"BRISK_TIMEOUTS_DRAIN_DELAY_MS", "5s"}}) ==
+        "BRISK_TIMEOUTS_DRAIN_DELAY_MS: timeouts.drain_delay_ms = \"5s\": expected a number of milliseconds from 0 "
+        "to 86400000");
   CHECK(error_of({{"BRISK_SERVER_DEMO", "maybe"}}) ==
         "BRISK_SERVER_DEMO: server.demo = \"maybe\": expected true or false (or 1/0, yes/no, on/off)");
   CHECK(error_of({{"BRISK_LIMITS_MAX_HEADER_BYTES", "2048"}}) ==

@@ -54,6 +54,7 @@ write_high_water = 65536
 header_ms = 500
 idle_ms = 1000
 handler_ms = 2000
+drain_delay_ms = 0
 shutdown_ms = 0
 write_ms = 3000
 
@@ -88,6 +89,7 @@ path = "/ready"
   CHECK(c.timeouts.header_ms == 500ms);
   CHECK(c.timeouts.idle_ms == 1000ms);
   CHECK(c.timeouts.handler_ms == 2000ms);
+  CHECK(c.timeouts.drain_delay_ms == 0ms);
   CHECK(c.timeouts.shutdown_ms == 0ms);
   CHECK(c.timeouts.write_ms == 3000ms);
   CHECK(c.threads.blocking == 2);
@@ -198,6 +200,8 @@ TEST_CASE("a value out of range names file:line, key, value and the range", "[fi
   CHECK(error_of(text) == "brisk.toml:7: limits.max_body_bytes = -5: expected an integer from 0 to 1073741824");
   CHECK(error_of("[timeouts]\nheader_ms = 0\n") ==
         "brisk.toml:2: timeouts.header_ms = 0: expected a number of milliseconds from 1 to 86400000");
+  CHECK(error_of("[timeouts]\ndrain_delay_ms = -1\n") ==
+        "brisk.toml:2: timeouts.drain_delay_ms = -1: expected a number of milliseconds from 0 to 86400000");
   CHECK(error_of("[threads]\nblocking = 5000\n") ==
         "brisk.toml:2: threads.blocking = 5000: expected an integer from 1 to 1024");
   CHECK(error_of("[server]\nserver_name = \"a\\r\\nX-Injected: 1\"\n") ==

@@ -73,6 +73,10 @@ struct TimeoutsConfig {
   milliseconds header_ms{10000};
   milliseconds idle_ms{75000};
   milliseconds handler_ms{30000};
+  // On SIGTERM, how long /healthz answers 503 while everything else is still
+  // served, before the listeners close: HAProxy's default checks (inter 2 s,
+  // fall 3) take up to 6 s to take a server out.
+  milliseconds drain_delay_ms{7000};
   milliseconds shutdown_ms{10000};
   milliseconds write_ms{30000};
 
