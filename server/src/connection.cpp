@@ -39,6 +39,12 @@ constexpr std::uint64_t cancel_grace_ms = 100;
 
 constexpr std::string_view too_late = "the server did not answer in time\n";
 
+// A connection accepted just before the drain stopped accepting, or taken
+// from the listener's queue as it closed, has a client that was told
+// "connected" and is likely sending its request: it gets this long for it
+// (header_ms if shorter), not the drain's whole shutdown_ms.
+constexpr std::chrono::milliseconds drain_first_request{1000};
+
 // A slot of a limited route, given back when the request is done.
 struct SlotHold {
   SlotHold() = default;
@@ -125,10 +131,10 @@ Task<void> serve_connection(Worker& worker, TcpStream stream) {
   const auto& timeouts = c.app_.config.timeouts;
   try {
     for (bool first = true;; first = false) {
-      if (worker.draining()) {
+      if (!first && worker.draining()) {
         break;
       }
-      c.set_deadline(Connection::Phase::idle, first ? timeouts.header_ms : timeouts.idle_ms);
+      c.set_deadline(Connection::Phase::idle, first ? c.first_request_ms() : timeouts.idle_ms);
       std::string_view data;
       bool timed_out = false;
       try {
@@ -142,6 +148,7 @@ Task<void> serve_connection(Worker& worker, TcpStream stream) {
       if (timed_out || data.empty()) {
         break;  // silent, or gone: nothing to answer
       }
+      c.fresh_ = false;
       bump(worker.metrics().bytes_received, data.size());
       c.input_ = data;
       if (!co_await c.serve_busy()) {
@@ -161,9 +168,23 @@ Task<void> serve_connection(Worker& worker, TcpStream stream) {
 }
 
 void Connection::close_if_idle() noexcept {
-  if (phase_ == Phase::idle && input_.empty() && task_ != nullptr) {
+  if (phase_ != Phase::idle || !input_.empty() || task_ == nullptr) {
+    return;
+  }
+  if (fresh_) {
+    set_deadline(Phase::idle, first_request_ms());
+  } else {
     task_->cancel();
   }
+}
+
+std::chrono::milliseconds Connection::first_request_ms() const noexcept {
+  const auto header_ms = app_.config.timeouts.header_ms;
+  return worker_.draining() ? std::min(header_ms, drain_first_request) : header_ms;
+}
+
+bool Connection::busy() const noexcept {
+  return phase_ != Phase::idle || !input_.empty();
 }
 
 void Connection::cancel() noexcept {
@@ -468,7 +489,11 @@ Task<bool> Connection::serve_request() {
       }
       unanswered_ = false;
     }
-    const bool keep_alive = x_->request.keep_alive() && !stop_reading_ && !worker_.draining();
+    // From the first SIGTERM: the client (a load balancer's pool) opens a new
+    // connection for its next request, which a drain that has stopped
+    // accepting sends to another server.
+    const bool keep_alive =
+        x_->request.keep_alive() && !stop_reading_ && !app_.draining.load(std::memory_order_relaxed);
     ResponseContext context = response_context(keep_alive);
     if (!answered_late_) {
       if (!response.streamed() || context.head_request) {

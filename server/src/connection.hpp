@@ -19,7 +19,8 @@
 // Timeouts share one timer per connection with a lazily moved deadline (the
 // timer fires at the old time, sees the deadline has moved, and sleeps
 // again), so a request costs a store, not a timer-heap update:
-//   idle      waiting for a request to begin   idle_ms (header_ms at first)  close
+//   idle      waiting for a request to begin   idle_ms (header_ms at first,  close
+//                                              1 s at most while draining)
 //   head      a request head begun             header_ms for the whole head  408, close
 //   body      waiting for body bytes           header_ms per read            408, close
 //   handler   the handler producing a response handler_ms                    503 (see below)
@@ -84,8 +85,11 @@ class Connection final : public detail::ListHook, private BodySource {
   Connection& operator=(const Connection&) = delete;
 
   // Drain: a connection waiting for its next request closes now; one in the
-  // middle of a request finishes it and closes after the response.
+  // middle of a request finishes it and closes after the response; one that
+  // has not sent its first request yet gets a short while for it.
   void close_if_idle() noexcept;
+  // In the middle of a request (its head begun, up to its response sent).
+  bool busy() const noexcept;
   // Forced shutdown: cancels whatever the connection is doing.
   void cancel() noexcept;
 
@@ -101,6 +105,8 @@ class Connection final : public detail::ListHook, private BodySource {
   Task<bool> serve_busy();
   // One request whose head the parser has; false when the connection ends.
   Task<bool> serve_request();
+  // How long a new connection's first request may take to begin.
+  std::chrono::milliseconds first_request_ms() const noexcept;
 
   // Reads more bytes into input_ after flushing the batch, under the
   // phase's deadline.
@@ -165,6 +171,7 @@ class Connection final : public detail::ListHook, private BodySource {
   std::uint64_t timer_due_ = 0;
   Phase phase_ = Phase::idle;
   bool expired_ = false;
+  bool fresh_ = true;  // no request has begun on it yet
   // The handler (or the wait for a route slot before it) is under way and
   // nothing of its response is batched yet: a deadline can still answer for
   // it. In the handler phase otherwise, a stream's head has gone.

@@ -6,6 +6,7 @@
 #include <brisk/runtime/run.hpp>
 #include <brisk/runtime/signal.hpp>
 #include <brisk/runtime/spawn.hpp>
+#include <brisk/runtime/task.hpp>
 #include <brisk/runtime/tcp.hpp>
 #include <brisk/runtime/thread_event.hpp>
 #include <brisk/runtime/thread_pool.hpp>
@@ -20,6 +21,7 @@
 #include "privileges.hpp"
 #include "service_manager.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -54,6 +56,8 @@ struct WorkerThread {
   ThreadEvent* force = nullptr;
   ThreadEvent* stopped = nullptr;
   std::mutex events_mutex;
+  // Requests the worker's drain cancelled; written by the worker as it ends.
+  std::atomic<std::size_t> cancelled{0};
 };
 
 std::string log_line(LogLevel level, std::string_view message) {
@@ -136,6 +140,7 @@ void run_worker(App& app, WorkerMetrics& metrics, std::size_t index, std::size_t
           } catch (...) {
             failure = std::current_exception();
           }
+          s.cancelled.store(worker.cancelled());
           {
             // The events die with this frame: the control thread must not
             // reach them afterwards, however the worker ended.
@@ -220,10 +225,33 @@ sigset_t daemon_signals() noexcept {
   return set;
 }
 
+// The second stage of a drain: the workers stop accepting and finish what
+// is in flight.
+void stop_accepting(const App& app, std::vector<std::unique_ptr<WorkerThread>>& workers) {
+  log(LogLevel::info, "drain: stopped accepting; requests in flight get at most " +
+                          std::to_string(app.config.timeouts.shutdown_ms.count()) + " ms");
+  set_all(workers, &WorkerThread::drain);
+}
+
+// The first stage, after SIGTERM: everything is served as before, but
+// /healthz says 503, so that a load balancer checking it takes this server
+// out of rotation while its requests still succeed.
+Task<void> stop_accepting_after(std::chrono::milliseconds delay, const App& app,
+                                std::vector<std::unique_ptr<WorkerThread>>& workers) {
+  co_await sleep(delay);
+  stop_accepting(app, workers);
+}
+
+// Where a drain is: how many SIGTERM/SIGINT came, and the first stage's timer.
+struct Drain {
+  int signals = 0;
+  std::optional<JoinHandle<void>> delay;
+};
+
 // What the daemon does on each signal. SIGUSR1: every worker has its own
 // watcher and dumps its own tasks, so nothing here.
 void handle_signal(App& app, LogFile& error_log, LogFile* access_log,
-                   std::vector<std::unique_ptr<WorkerThread>>& workers, int sig, int& drain_signals) {
+                   std::vector<std::unique_ptr<WorkerThread>>& workers, int sig, Drain& drain) {
   if (sig == SIGHUP) {
     // Each worker writes the lines it gathered before this to the old
     // access log, and its next line to the new one (log_buffer.hpp).
@@ -233,16 +261,26 @@ void handle_signal(App& app, LogFile& error_log, LogFile* access_log,
         ok ? "SIGHUP: log files reopened" : "SIGHUP: could not reopen a log file; still writing to the old one");
     service_manager::notify("READY=1");
   } else if (sig == SIGTERM || sig == SIGINT) {
-    const char* name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
-    if (++drain_signals == 1) {
+    const std::string name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+    // SIGTERM is how a supervisor (systemd, Kubernetes, a deploy script)
+    // stops a server behind a load balancer; SIGINT is Ctrl-C in a terminal.
+    const auto delay = sig == SIGTERM ? app.config.timeouts.drain_delay_ms : std::chrono::milliseconds(0);
+    if (++drain.signals == 1) {
       app.draining.store(true);
       service_manager::notify("STOPPING=1\nSTATUS=draining");
-      log(LogLevel::info, std::string(name) + ": draining (stop accepting, finish requests in flight, at most " +
-                              std::to_string(app.config.timeouts.shutdown_ms.count()) + " ms)");
-      set_all(workers, &WorkerThread::drain);
+      if (delay.count() == 0) {
+        log(LogLevel::info, name + ": draining");
+        stop_accepting(app, workers);
+      } else {
+        log(LogLevel::info, name + ": draining: " + app.config.health.path +
+                                " answers 503 and responses close their connections; accepting stops in " +
+                                std::to_string(delay.count()) + " ms (timeouts.drain_delay_ms)");
+        drain.delay = spawn(stop_accepting_after(delay, app, workers), "drain-delay");
+      }
     } else {
-      log(LogLevel::warning, std::string(name) + " again: cancelling the requests still in flight");
+      log(LogLevel::warning, name + " again: cancelling the requests still in flight");
       set_all(workers, &WorkerThread::force);
+      set_all(workers, &WorkerThread::drain);
     }
   }
 }
@@ -292,13 +330,13 @@ Task<void> control(App& app, ErrorLog& error_log, LogFile* access_log,
       }(stopped, news),
       "worker-stops");
 
-  int drain_signals = 0;
+  Drain drain;
   for (;;) {
     news.clear();
     while (!received.empty()) {
       int sig = received.front();
       received.pop_front();
-      handle_signal(app, error_log.file(), access_log, workers, sig, drain_signals);
+      handle_signal(app, error_log.file(), access_log, workers, sig, drain);
     }
     if (all_stopped(workers)) {
       break;
@@ -309,6 +347,11 @@ Task<void> control(App& app, ErrorLog& error_log, LogFile* access_log,
   stop_news.cancel();
   co_await signal_news.finished();
   co_await stop_news.finished();
+  if (drain.delay) {
+    // The workers all ended first (a second signal, or none could serve).
+    drain.delay->cancel();
+    co_await drain.delay->finished();
+  }
   reporter.cancel();
   co_await reporter.finished();
   watchdog.cancel();
@@ -556,12 +599,17 @@ int run_daemon(const config::Config& config) {
       status = 1;
     }
   }
+  std::size_t cancelled = 0;
   for (auto& w : workers) {
     if (w->thread.joinable()) {
       w->thread.join();
     }
+    cancelled += w->cancelled.load();
   }
-  if (status == 0) {
+  if (status == 0 && cancelled > 0) {
+    log(LogLevel::warning, "brisk stopped after cancelling " + std::to_string(cancelled) + " request(s) in flight");
+    status = drain_cancelled_status;
+  } else if (status == 0) {
     log(LogLevel::info, "brisk stopped");
   }
   set_log_sink(nullptr);

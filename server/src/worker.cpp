@@ -85,11 +85,15 @@ Task<void> Worker::run(ThreadEvent& drain, ThreadEvent& force, std::function<voi
   auto log_flusher = spawn(flush_access_log_every_second(), "log-flush-" + std::to_string(index_));
 
   co_await drain.wait();
-  draining_ = true;
   acceptor.cancel();
   co_await acceptor.finished();
+  draining_ = true;
+  connections_.for_each([](Connection& c) { c.close_if_idle(); });
+  if (!force.is_set()) {
+    co_await admit_queued(listener);
+  }
   listener.close();
-  co_await drain_connections(force);
+  cancelled_ = co_await drain_connections(force);
   lag.cancel();
   dumper.cancel();
   log_flusher.cancel();
@@ -115,20 +119,50 @@ Task<void> Worker::accept_loop(TcpListener& listener) {
       co_await sleep(10ms);
       continue;
     }
-    metrics_.connections_total.fetch_add(1, std::memory_order_relaxed);
-    if (connections_.size() >= max_connections_) {
-      auto refusing = co_await refusing_.acquire();
-      // Connections may have closed while this one waited for a refusal
-      // slot; then it is served like any other.
-      if (connections_.size() >= max_connections_) {
-        metrics_.connections_refused.fetch_add(1, std::memory_order_relaxed);
-        static_cast<void>(spawn(refuse(std::move(refusing), std::move(stream))));
-        continue;
-      }
-    }
-    stream.set_nodelay(true);
-    static_cast<void>(spawn(serve_connection(*this, std::move(stream))));
+    co_await admit(std::move(stream));
   }
+}
+
+// The kernel resets the connections still queued on a listener that closes,
+// although other SO_REUSEPORT listeners share its port (another worker's, a
+// new brisk's during an upgrade): each one was a client told "connected".
+// They are taken up to the last, and the listener closes in the same loop
+// turn, leaving the kernel no time to queue another.
+Task<void> Worker::admit_queued(TcpListener& listener) {
+  std::size_t taken = 0;
+  for (;;) {
+    TcpStream stream;
+    try {
+      stream = listener.try_accept();
+    } catch (const UvError& e) {
+      log(LogLevel::error, std::string("accept failed while closing the listener: ") + e.what());
+    }
+    if (!stream.is_open()) {
+      break;
+    }
+    ++taken;
+    co_await admit(std::move(stream));
+  }
+  if (taken > 0) {
+    log(LogLevel::info, "worker " + std::to_string(index_) + ": stopped accepting; served the " +
+                            std::to_string(taken) + " connection(s) still queued on its listener");
+  }
+}
+
+Task<void> Worker::admit(TcpStream stream) {
+  metrics_.connections_total.fetch_add(1, std::memory_order_relaxed);
+  if (connections_.size() >= max_connections_) {
+    auto refusing = co_await refusing_.acquire();
+    // Connections may have closed while this one waited for a refusal
+    // slot; then it is served like any other.
+    if (connections_.size() >= max_connections_) {
+      metrics_.connections_refused.fetch_add(1, std::memory_order_relaxed);
+      static_cast<void>(spawn(refuse(std::move(refusing), std::move(stream))));
+      co_return;
+    }
+  }
+  stream.set_nodelay(true);
+  static_cast<void>(spawn(serve_connection(*this, std::move(stream))));
 }
 
 Task<void> Worker::refuse([[maybe_unused]] Semaphore::Guard refusing, TcpStream stream) {
@@ -181,21 +215,25 @@ Task<void> Worker::flush_access_log_every_second() {
   }
 }
 
-Task<void> Worker::drain_connections(ThreadEvent& force) {
-  connections_.for_each([](Connection& c) { c.close_if_idle(); });
+Task<std::size_t> Worker::drain_connections(ThreadEvent& force) {
   auto deadline = std::chrono::steady_clock::now() + app_.config.timeouts.shutdown_ms;
   while (!connections_.empty() && std::chrono::steady_clock::now() < deadline && !force.is_set()) {
     co_await sleep(10ms);
   }
-  if (!connections_.empty()) {
-    log(LogLevel::warning, "worker " + std::to_string(index_) + ": cancelling " +
-                               std::to_string(connections_.size()) + " connection(s) still busy at shutdown");
+  // A connection between requests, or silent since it connected, loses
+  // nothing when it closes.
+  std::size_t busy = 0;
+  connections_.for_each([&busy](Connection& c) { busy += c.busy() ? 1 : 0; });
+  if (busy > 0) {
+    log(LogLevel::warning, "worker " + std::to_string(index_) + ": cancelling " + std::to_string(busy) +
+                               " connection(s) still busy at shutdown");
   }
   // Cancelled connections unlink themselves as they finish.
   connections_.for_each([](Connection& c) { c.cancel(); });
   while (!connections_.empty()) {
     co_await sleep(1ms);
   }
+  co_return busy;
 }
 
 }  // namespace brisk::server

@@ -169,6 +169,7 @@ class RawConnection:
             raise
         self.buf = b""
         self.eof = False
+        self.reset = False  # the end was a reset, not a FIN
 
     def __enter__(self):
         return self
@@ -193,6 +194,7 @@ class RawConnection:
             chunk = self.sock.recv(65536)
         except ConnectionResetError:
             chunk = b""
+            self.reset = True
         if not chunk:
             self.eof = True
             raise ConnectionClosed("connection closed by the server")
@@ -371,12 +373,14 @@ def metric(samples, name, **labels):
 # ---- the daemon
 
 class Brisk:
-    """One daemon process. `config` is merged over a base config (127.0.0.1 on a free port, 2 workers)."""
+    """One daemon process. `config` is merged over a base config (127.0.0.1 on a free port, 2 workers,
+    and no drain delay: a test that means to see the delay sets timeouts.drain_delay_ms)."""
 
-    def __init__(self, config=None, args=(), env=None, workers=2, use_config_file=True, nofile=None):
+    def __init__(self, config=None, args=(), env=None, workers=2, use_config_file=True, nofile=None, port=None):
         self.dir = Path(tempfile.mkdtemp(prefix="brisk-bb-"))
-        self.port = free_port()
-        base = {"server": {"listen": f"{HOST}:{self.port}", "workers": workers}}
+        self.port = port or free_port()  # a given port may be another brisk's: SO_REUSEPORT
+        base = {"server": {"listen": f"{HOST}:{self.port}", "workers": workers},
+                "timeouts": {"drain_delay_ms": 0}}
         self.config = merge(base, config)
         self.config_path = self.dir / "brisk.toml"
         self.config_path.write_text(to_toml(self.config))

@@ -1,6 +1,7 @@
-"""The daemon's life: graceful drain on SIGTERM/SIGINT (in-flight requests
-finish, new ones are turned away, exit 0 in time), a second SIGTERM, SIGHUP
-log reopening, SIGUSR1 task dump, and the access log."""
+"""The daemon's life: graceful drain on SIGTERM/SIGINT (the drain delay a
+load balancer sees, in-flight requests finish, new ones are turned away, exit
+0 in time, 3 when requests had to be cancelled), a second SIGTERM, SIGHUP log
+reopening, SIGUSR1 task dump, and the access log."""
 
 import json
 import os
@@ -13,7 +14,10 @@ import unittest
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from brisk_harness import BriskTestCase, ConnectionClosed, request_bytes, wait_until  # noqa: E402
+from brisk_harness import BriskTestCase, ConnectionClosed, RawConnection, request_bytes, wait_until  # noqa: E402
+
+# The exit status of a drain that had to cancel requests in flight (daemon.hpp).
+DRAIN_CANCELLED = 3
 
 
 def in_background(brisk, path, results):
@@ -81,10 +85,11 @@ class Drain(BriskTestCase):
         term = time.monotonic()
         b.send_signal(signal.SIGTERM)
         status = b.wait_exit(shutdown_ms / 1000 + 2.5)
-        self.assertEqual(status, 0, f"exit status (None: still running); stderr: {b.stderr()[-1500:]!r}")
+        self.assertEqual(status, DRAIN_CANCELLED, f"exit status (None: still running); stderr: {b.stderr()[-1500:]!r}")
         self.assertLess(time.monotonic() - term, shutdown_ms / 1000 + 2.5)
         t.join(5)
         self.assertNotEqual(results[0][0], 200, "a request cancelled by the drain deadline answered 200")
+        self.assertIn("cancelling 1 request(s)", b.stderr())
 
     def test_second_sigterm_cuts_the_drain_short(self):
         b = self.start_brisk({"timeouts": {"shutdown_ms": 20000}})
@@ -97,12 +102,103 @@ class Drain(BriskTestCase):
         second = time.monotonic()
         b.send_signal(signal.SIGTERM)
         status = b.wait_exit(3)
-        self.assertEqual(status, 0, f"exit status (None: still running); stderr: {b.stderr()[-1500:]!r}")
+        self.assertEqual(status, DRAIN_CANCELLED, f"exit status (None: still running); stderr: {b.stderr()[-1500:]!r}")
         self.assertLess(time.monotonic() - second, 3)
         t.join(5)
 
-    def test_sigint_drains_too(self):
-        b = self.start_brisk()
+    def test_second_sigterm_during_the_delay_stops_at_once(self):
+        b = self.start_brisk({"timeouts": {"drain_delay_ms": 20000}})
+        b.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        self.assertIsNone(b.proc.poll(), "exited at once despite drain_delay_ms")
+        second = time.monotonic()
+        b.send_signal(signal.SIGTERM)
+        self.assertEqual(b.wait_exit(3), 0, "nothing was in flight: a clean exit")
+        self.assertLess(time.monotonic() - second, 3)
+
+    def test_during_the_drain_delay_everything_is_served_but_healthz_and_connections_close(self):
+        # 2 s of delay: long enough to probe it on a busy machine, short
+        # enough to see it end.
+        delay = 2.0
+        b = self.start_brisk({"timeouts": {"drain_delay_ms": int(delay * 1000)}})
+        kept = b.connect()
+        self.addCleanup(kept.close)
+        kept.send(request_bytes("GET", "/plaintext"))
+        self.assertEqual(kept.read_final_response().header("Connection"), None, "keep-alive before the signal")
+
+        term = time.monotonic()
+        b.send_signal(signal.SIGTERM)
+        health = wait_until(lambda: (r := b.exchange(request_bytes("GET", "/healthz"))).status == 503 and r, 1)
+        self.assertTrue(health, "/healthz did not turn 503 after SIGTERM")
+        self.assertEqual(health.header("Connection"), "close")
+        self.assertEqual(health.header("Retry-After"), "1")
+        fresh = b.exchange(request_bytes("GET", "/plaintext"))
+        self.assertEqual((fresh.status, fresh.header("Connection")), (200, "close"),
+                         "a new connection during the delay is served, and closed")
+        # The keep-alive connection a load balancer may still send on is kept
+        # open and answered, then closed.
+        self.assertTrue(kept.is_open(), "an idle keep-alive connection was closed during the delay")
+        kept.send(request_bytes("GET", "/plaintext"))
+        answer = kept.read_final_response()
+        self.assertEqual((answer.status, answer.header("Connection")), (200, "close"))
+        self.assertTrue(kept.closed_within(2))
+        self.assertLess(time.monotonic() - term, delay, "the probes outlasted the delay: too slow a machine")
+
+        status = b.wait_exit(delay + 5)
+        took = time.monotonic() - term
+        self.assertEqual(status, 0, f"exit status (None: still running); stderr: {b.stderr()[-1500:]!r}")
+        self.assertGreaterEqual(took, delay - 0.1, "stopped before drain_delay_ms")
+        self.assertLess(took, delay + 4)
+
+    def test_connections_the_kernel_accepted_are_answered_never_reset(self):
+        # Clients connect as fast as they can while brisk stops: a connection
+        # is either refused (no listener: a balancer retries it elsewhere) or
+        # answered; never accepted by the kernel and then reset, which a
+        # listener closed on a non-empty accept queue does.
+        b = self.start_brisk({"timeouts": {"drain_delay_ms": 300}}, workers=2)
+        outcomes = {"answered": 0, "refused": 0, "reset": 0, "closed unanswered": 0}
+        lock = threading.Lock()
+        done = threading.Event()
+
+        def hammer():
+            while not done.is_set():
+                try:
+                    c = RawConnection(b.port, timeout=5)
+                except ConnectionRefusedError:
+                    outcome = "refused"
+                else:
+                    try:
+                        c.send(request_bytes("GET", "/plaintext"))
+                        outcome = "answered" if c.read_final_response().status == 200 else "reset"
+                    except ConnectionClosed:
+                        outcome = "reset" if c.reset else "closed unanswered"
+                    except OSError:
+                        outcome = "reset"
+                    finally:
+                        c.close()
+                with lock:
+                    outcomes[outcome] += 1
+
+        threads = [threading.Thread(target=hammer) for _ in range(4)]
+        for t in threads:
+            t.start()
+        try:
+            time.sleep(0.2)
+            b.send_signal(signal.SIGTERM)
+            status = b.wait_exit(10)
+            time.sleep(0.2)
+        finally:
+            done.set()
+            for t in threads:
+                t.join(10)
+        self.assertEqual(status, 0, f"stderr: {b.stderr()[-1500:]!r}")
+        self.assertGreater(outcomes["answered"], 0, outcomes)
+        self.assertGreater(outcomes["refused"], 0, outcomes)
+        self.assertEqual((outcomes["reset"], outcomes["closed unanswered"]), (0, 0), outcomes)
+
+    def test_sigint_drains_too_without_the_delay(self):
+        # Ctrl-C in a terminal: no load balancer to wait for.
+        b = self.start_brisk({"timeouts": {"drain_delay_ms": 20000}})
         results = []
         t = in_background(b, "/sleep?ms=800", results)
         self.assertTrue(wait_until(lambda: b.in_flight() >= 1, 2))

@@ -5,10 +5,13 @@
 //
 // Lifecycle, driven by the daemon's control thread:
 //   run() binds (bound() reports success or the error to the daemon), serves
-//   until `drain` is set, then drains: stop accepting, close idle keep-alive
+//   until `drain` is set, then drains: stop accepting (serving the
+//   connections already queued on the listener), close idle keep-alive
 //   connections, let requests in flight finish for up to shutdown_ms (their
 //   responses say Connection: close), then cancel what is left. `force`
-//   (a second SIGTERM) cuts the wait short.
+//   (a second SIGTERM) cuts the wait short. Before `drain`, while the daemon
+//   lets a load balancer see /healthz at 503 (App::draining), the worker
+//   serves as usual but for Connection: close on every response.
 
 #include <brisk/runtime/detail/intrusive_list.hpp>
 #include <brisk/runtime/semaphore.hpp>
@@ -56,7 +59,13 @@ class Worker {
   // This worker's lines of the access log (none when it is off), written out
   // by this worker: when 32 KiB have gathered, once a second, and as it stops.
   LogBuffer* access_log() noexcept { return access_log_ ? &*access_log_ : nullptr; }
+  // Accepting has stopped: a connection between requests closes; one that
+  // has not sent its first request yet (taken from the listener's queue as
+  // it closed) is still served it.
   bool draining() const noexcept { return draining_; }
+  // After run(): the connections the drain had to cancel in the middle of
+  // a request (at shutdown_ms, or on `force`).
+  std::size_t cancelled() const noexcept { return cancelled_; }
   std::size_t index() const noexcept { return index_; }
   // The port the listener is bound to (0 until it is): with port 0 in the
   // configuration, the one the kernel picked.
@@ -74,12 +83,16 @@ class Worker {
 
  private:
   Task<void> accept_loop(TcpListener& listener);
+  Task<void> admit_queued(TcpListener& listener);
+  // Serves an accepted connection, or refuses it past max_connections.
+  Task<void> admit(TcpStream stream);
   // `refusing`, one of max_refusing, is given back after the stream closes.
   Task<void> refuse(Semaphore::Guard refusing, TcpStream stream);
   Task<void> watch_loop_lag();
   Task<void> dump_tasks_on_signal();
   Task<void> flush_access_log_every_second();
-  Task<void> drain_connections(ThreadEvent& force);
+  // The number of busy connections it cancelled.
+  Task<std::size_t> drain_connections(ThreadEvent& force);
 
   const App& app_;
   WorkerMetrics& metrics_;
@@ -87,6 +100,7 @@ class Worker {
   std::size_t max_connections_;
   Semaphore refusing_{max_refusing};
   bool draining_ = false;
+  std::size_t cancelled_ = 0;
   std::uint16_t port_ = 0;
   detail::IntrusiveList<Connection> connections_;
   std::vector<std::unique_ptr<Exchange>> spare_;
