@@ -10,7 +10,7 @@ build_packages=(
   libuv1-dev node-llhttp nlohmann-json3-dev libtomlplusplus-dev libcli11-dev
   catch2
 )
-test_packages=(curl python3 python3-uvloop wrk nginx-light procps)
+test_packages=(curl python3 python3-uvloop wrk nginx-light haproxy procps)
 runtime_packages=(libuv1 libtomlplusplus3 ca-certificates)
 
 if [[ "${1:-}" == "--runtime-only" ]]; then
