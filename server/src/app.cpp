@@ -96,7 +96,6 @@ App::App(const config::Config& cfg, LogFile* access_log, const std::function<voi
                       [] { return static_cast<double>(ThreadPool::default_pool().queue_depth()); });
   metrics_->add_gauge("brisk_to_thread_running", "Blocking jobs running on to_thread workers.", "",
                       [] { return static_cast<double>(ThreadPool::default_pool().running()); });
-  metrics_->add_gauge("process_max_fds", "The open-file limit (soft RLIMIT_NOFILE).", "", open_file_limit);
 }
 
 // Here, where PluginLibrary is complete; members go in reverse order, the

@@ -19,6 +19,7 @@
 
 #include "open_files.hpp"
 #include "privileges.hpp"
+#include "process_metrics.hpp"
 #include "service_manager.hpp"
 
 #include <atomic>
@@ -212,6 +213,14 @@ Task<void> report_held_lines(ErrorLog& error_log) {
   }
 }
 
+// Here, off the workers' loops (process_metrics.hpp).
+Task<void> count_open_fds(ProcessMetrics& process) {
+  for (;;) {
+    co_await sleep(5s);
+    process.count_open_fds();
+  }
+}
+
 // The signals the daemon handles. They are blocked from the start of
 // run_daemon, so every thread it starts inherits the mask: a SIGTERM that
 // arrives while the workers bind, before the control loop watches for it,
@@ -285,7 +294,7 @@ void handle_signal(App& app, LogFile& error_log, LogFile* access_log,
   }
 }
 
-Task<void> control(App& app, ErrorLog& error_log, LogFile* access_log,
+Task<void> control(App& app, ErrorLog& error_log, LogFile* access_log, ProcessMetrics& process,
                    std::vector<std::unique_ptr<WorkerThread>>& workers) {
   SignalSet signals{SIGTERM, SIGINT, SIGHUP, SIGUSR1};
   // Watched now: what arrived meanwhile is delivered here.
@@ -304,6 +313,7 @@ Task<void> control(App& app, ErrorLog& error_log, LogFile* access_log,
         }
       }(),
       "watchdog");
+  auto fd_counter = spawn(count_open_fds(process), "open-fds");
   // Two kinds of news wake this loop: a signal, and a worker that ended (on
   // a drain, or on its own: none could bind, or all failed). A task for
   // each turns it into `news`; the loop clears `news` before it looks, so
@@ -353,8 +363,10 @@ Task<void> control(App& app, ErrorLog& error_log, LogFile* access_log,
     co_await drain.delay->finished();
   }
   reporter.cancel();
-  co_await reporter.finished();
+  fd_counter.cancel();
   watchdog.cancel();
+  co_await reporter.finished();
+  co_await fd_counter.finished();
   co_await watchdog.finished();
 }
 
@@ -440,11 +452,13 @@ void count_write_errors(Metrics& metrics, const LogFile& error_log, const LogFil
     logs.emplace_back("log=\"access\"", access_log);
   }
   for (const auto& [label, file] : logs) {
-    metrics.add_counter("brisk_log_write_errors_total", "Writes to a log file that failed (a full disk).", label,
+    metrics.add_counter("brisk_log_write_errors_total",
+                        "Writes to a log file that failed (a full disk); label: log, \"error\" or \"access\".", label,
                         [file] { return static_cast<double>(file->write_errors()); });
   }
   for (const auto& [label, file] : logs) {
-    metrics.add_counter("brisk_log_lines_lost_total", "Log lines dropped because their write failed.", label,
+    metrics.add_counter("brisk_log_lines_lost_total",
+                        "Log lines dropped because their write failed; label: log, \"error\" or \"access\".", label,
                         [file] { return static_cast<double>(file->lines_lost()); });
   }
 }
@@ -550,6 +564,7 @@ int run_daemon(const config::Config& config) {
   }
   const std::unique_ptr<App> app = std::move(std::get<std::unique_ptr<App>>(built));
   count_write_errors(app->metrics(), error_log.file(), access_log.get());
+  ProcessMetrics process_metrics(app->metrics());
 
   const unsigned count = config::worker_count(config.server);
   const std::size_t served_connections = connections_within_open_file_limit(
@@ -591,7 +606,7 @@ int run_daemon(const config::Config& config) {
 
   if (status == 0) {
     try {
-      brisk::run(control(*app, error_log, access_log.get(), workers), "control");
+      brisk::run(control(*app, error_log, access_log.get(), process_metrics, workers), "control");
     } catch (const std::exception& e) {
       log(LogLevel::error, std::string("control loop failed, stopping the workers: ") + e.what());
       set_all(workers, &WorkerThread::force);

@@ -9,7 +9,7 @@ constexpr auto relaxed = std::memory_order_relaxed;
 
 void append_number(std::string& out, double v) {
   char buf[32];
-  int n = std::snprintf(buf, sizeof buf, "%.9g", v);
+  int n = std::snprintf(buf, sizeof buf, "%.15g", v);  // a start time in whole seconds too
   out.append(buf, static_cast<std::size_t>(n));
 }
 
@@ -72,13 +72,17 @@ std::string Metrics::render() const {
   std::string out;
   out.reserve(4096);
 
-  header(out, "brisk_requests_total", "Requests answered, by route and status class.", "counter");
+  header(out, "brisk_requests_total",
+         "Requests answered; labels: route, the pattern of the route that took it (\"unmatched\": none did), "
+         "method, the route's method (\"unmatched\" too), and status, the class of the status code (2xx).",
+         "counter");
   static constexpr const char* classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
   for (std::size_t r = 0; r <= routes_.size(); ++r) {
     // Requests no route took (404, 405, rejected before routing) count as
-    // route="unmatched", method="".
+    // route="unmatched", method="unmatched": an empty label is no label to
+    // Prometheus, and the method a client sent is not bounded.
     std::string route = r < routes_.size() ? escape_label(routes_[r].pattern) : "unmatched";
-    std::string method = r < routes_.size() ? routes_[r].method : "";
+    std::string method = r < routes_.size() ? routes_[r].method : "unmatched";
     for (std::size_t c = 0; c < 5; ++c) {
       std::uint64_t n = 0;
       for (const auto& w : workers_) {
@@ -136,8 +140,8 @@ std::string Metrics::render() const {
   append_number(out, sum(&WorkerMetrics::latency_sum_ns_) / 1e9);
   out.append("\nbrisk_request_duration_seconds_count ").append(std::to_string(cumulative)).append("\n");
 
-  header(out, "brisk_event_loop_lag_seconds", "How late each worker's loop ran a 100 ms timer, last sample.",
-         "gauge");
+  header(out, "brisk_event_loop_lag_seconds",
+         "How late a worker's loop ran a 100 ms timer, last sample; label: worker, the worker's number.", "gauge");
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     out.append("brisk_event_loop_lag_seconds{worker=\"").append(std::to_string(i)).append("\"} ");
     append_number(out, static_cast<double>(workers_[i]->loop_lag_us.load(relaxed)) / 1e6);

@@ -5,6 +5,7 @@ headers every response carries, 404/405, /metrics."""
 import concurrent.futures
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -12,7 +13,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from brisk_harness import BriskTestCase, metric, parse_http_date, parse_metrics, request_bytes, wait_until  # noqa: E402
+from brisk_harness import (BriskTestCase, metric, parse_http_date, parse_metrics, request_bytes, run_brisk,  # noqa: E402
+                           wait_until)
 
 
 class Http(BriskTestCase):
@@ -370,6 +372,40 @@ class Http(BriskTestCase):
         self.assertEqual(counts, sorted(counts), "histogram buckets must be cumulative")
         self.assertEqual(counts[-1], metric(after, "brisk_request_duration_seconds_count"))
         self.assertGreaterEqual(metric(after, "brisk_connections_open"), 1)
+
+    def test_process_metrics_and_build_info(self):
+        samples = self.brisk.metrics()
+        self.assertGreater(metric(samples, "process_cpu_seconds_total"), 0)
+        self.assertGreater(metric(samples, "process_resident_memory_bytes"), 1 << 20)
+        self.assertLessEqual(3, metric(samples, "process_open_fds"))
+        self.assertLess(metric(samples, "process_open_fds"), metric(samples, "process_max_fds"))
+        started = metric(samples, "process_start_time_seconds")
+        self.assertTrue(time.time() - 600 < started <= time.time(), started)
+        self.assertNotRegex(self.brisk.get("/metrics")[2].decode(), r"process_start_time_seconds \S*e\+",
+                            "a start time rounded to 9 digits is off by up to 10 s")
+        version, sdk = re.fullmatch(r"brisk (\S+) \(plugin SDK (\S+)\)\n", run_brisk(["--version"]).stdout).groups()
+        self.assertEqual(metric(samples, "brisk_build_info", version=version, sdk=sdk), 1)
+
+    def test_unmatched_requests_are_labelled_as_such(self):
+        before = metric(self.brisk.metrics(), "brisk_requests_total", route="unmatched", method="unmatched",
+                        status="4xx") or 0
+        self.assertEqual(self.brisk.get("/no-such-route")[0], 404)
+        after = metric(self.brisk.metrics(), "brisk_requests_total", route="unmatched", method="unmatched",
+                       status="4xx")
+        self.assertEqual(after, before + 1)
+
+    def test_help_names_every_label(self):
+        status, _, body = self.brisk.get("/metrics")
+        text = body.decode()
+        helps = dict(re.findall(r"^# HELP (\S+) (.*)$", text, re.M))
+        labels = {}
+        for name, label_set in parse_metrics(text):
+            family = re.sub(r"_(bucket|sum|count)$", "", name) if name not in helps else name
+            labels.setdefault(family, set()).update(k for k, _ in label_set if k != "le")
+        self.assertIn("brisk_build_info", labels)
+        for family, names in labels.items():
+            for label in names:
+                self.assertRegex(helps[family], rf"\b{label}\b", f"{family}'s HELP does not name its label {label}")
 
 
 if __name__ == "__main__":
