@@ -180,12 +180,13 @@ def rolling_restart(bricks, haproxy, make_brisk, log=lambda msg: None):
         status = old.wait_exit(30)
         if status is None:
             raise AssertionError(f"{name} still running 30 s after SIGTERM")
+        exited = time.monotonic() - term
         statuses.append(status)
         new = make_brisk(old.port).start()
         replacements.append(new)
         haproxy.wait_state(name, "UP")
-        log(f"{name}: DOWN in haproxy {down:.2f} s after SIGTERM, exited {status} after "
-            f"{time.monotonic() - term:.2f} s in all, replaced and UP again")
+        log(f"{name}: DOWN in haproxy {down:.2f} s after SIGTERM, exited {status} at {exited:.2f} s, "
+            f"replaced and UP again at {time.monotonic() - term:.2f} s")
     return replacements, statuses
 
 
