@@ -195,6 +195,13 @@ void Loop::expect_post() noexcept {
 }
 
 void Loop::post_threadsafe(TaskState* task, std::coroutine_handle<> h) {
+  if (this_thread_loop == this) {
+    // From the loop's own thread (a permit released on the same worker, a
+    // job withdrawn by abort()): the ready queue, without a wakeup.
+    schedule(task, h);
+    posts_arrived(1);
+    return;
+  }
   // Send while holding the lock: once another wakeup has drained this post,
   // the loop may close and free wakeup_, so it must not be touched after.
   std::lock_guard lock(inbox_mutex_);
@@ -211,7 +218,11 @@ void Loop::drain_inbox() {
   for (const Ready& r : arrived) {
     schedule(r.task, r.handle);
   }
-  expected_posts_ -= arrived.size();
+  posts_arrived(arrived.size());
+}
+
+void Loop::posts_arrived(std::size_t n) noexcept {
+  expected_posts_ -= n;
   if (expected_posts_ == 0) {
     uv_unref(as_handle(&wakeup_));
   }

@@ -21,6 +21,7 @@
 #include <brisk/runtime/queue.hpp>
 #include <brisk/runtime/run.hpp>
 #include <brisk/runtime/semaphore.hpp>
+#include <brisk/runtime/shared_semaphore.hpp>
 #include <brisk/runtime/shield.hpp>
 #include <brisk/runtime/signal.hpp>
 #include <brisk/runtime/spawn.hpp>

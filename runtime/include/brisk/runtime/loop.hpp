@@ -4,7 +4,8 @@
 //
 // One Loop per thread and at most one: brisk::run() makes it, runs it and
 // closes it. Nothing in a Loop is shared with another thread except the inbox
-// that thread-pool workers post their results to (post_threadsafe).
+// that thread-pool workers and SharedSemaphore releases post to
+// (post_threadsafe).
 //
 // The first Loop sets SIGPIPE to be ignored, process-wide, as Python and Node
 // do, unless the program has a handler for it: a write to a peer that has
@@ -76,7 +77,8 @@ class Loop {
 
   // Thread-safe: any thread may ask this loop to resume `h` in `task`.
   // Each post must be announced first with expect_post() on the loop's own
-  // thread, which keeps the loop alive until the post arrives.
+  // thread, which keeps the loop alive until the post arrives. A post from
+  // the loop's own thread goes straight to the ready queue.
   void expect_post() noexcept;
   void post_threadsafe(TaskState* task, std::coroutine_handle<> h);
 
@@ -117,6 +119,7 @@ class Loop {
   void arm_timer() noexcept;
   void fire_timers() noexcept;
   void drain_inbox();
+  void posts_arrived(std::size_t n) noexcept;
   void install_debug_signal();
 
   uv_loop_t uv_;

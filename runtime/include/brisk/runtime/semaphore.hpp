@@ -17,6 +17,7 @@
 // it (a waiter is a node inside its awaiter, in the waiting frame; the
 // semaphore's queue points at it). One loop only, like every primitive here.
 
+#include <brisk/runtime/detail/permit_guard.hpp>
 #include <brisk/runtime/detail/wait_list.hpp>
 #include <brisk/runtime/timer.hpp>
 
@@ -24,7 +25,6 @@
 #include <coroutine>
 #include <cstddef>
 #include <optional>
-#include <utility>
 
 namespace brisk {
 
@@ -38,34 +38,7 @@ class Semaphore {
   virtual ~Semaphore() = default;
 
   // Holds one permit; gives it back when destroyed or released.
-  class [[nodiscard]] Guard {
-   public:
-    Guard() noexcept = default;
-    explicit Guard(Semaphore& s) noexcept : s_(&s) {}
-    Guard(Guard&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
-    Guard& operator=(Guard&& o) noexcept {
-      if (this != &o) {
-        release();
-        s_ = std::exchange(o.s_, nullptr);
-      }
-      return *this;
-    }
-    ~Guard() { release(); }
-
-    bool owns() const noexcept { return s_ != nullptr; }
-    bool owns(const Semaphore& s) const noexcept { return s_ == &s; }
-    // noexcept: a guard never releases more than it took, so only a
-    // BoundedSemaphore also released by hand could object, and that bug
-    // terminates here rather than unwinding out of a destructor.
-    void release() noexcept {
-      if (s_ != nullptr) {
-        std::exchange(s_, nullptr)->release();
-      }
-    }
-
-   private:
-    Semaphore* s_ = nullptr;
-  };
+  using Guard = detail::PermitGuard<Semaphore>;
 
   std::size_t value() const noexcept { return value_; }
   std::size_t waiters() const noexcept { return waiters_.size(); }
