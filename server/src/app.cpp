@@ -89,7 +89,7 @@ App::App(const config::Config& cfg, LogFile* access_log, const std::function<voi
   for (std::size_t i = 0; i < router_.routes(); ++i) {
     const Route& r = router_.route(i);
     labels.push_back({std::string(to_string(r.method)), r.pattern});
-    slots_.push_back(r.limit ? std::make_unique<RouteSlots>(r.limit->concurrency) : nullptr);
+    slots_.push_back(r.limit ? std::make_unique<SharedSemaphore>(r.limit->concurrency) : nullptr);
   }
   metrics_ = std::make_unique<Metrics>(std::move(labels));
   metrics_->add_gauge("brisk_to_thread_queue_depth", "Blocking jobs waiting for a to_thread worker.", "",

@@ -5,6 +5,7 @@
 #include <brisk/runtime/log.hpp>
 #include <brisk/runtime/loop.hpp>
 #include <brisk/runtime/on_suspend.hpp>
+#include <brisk/runtime/shared_semaphore.hpp>
 #include <brisk/runtime/timer.hpp>
 #include <brisk/server/access_log.hpp>
 #include <brisk/server/app.hpp>
@@ -44,34 +45,6 @@ constexpr std::string_view too_late = "the server did not answer in time\n";
 // "connected" and is likely sending its request: it gets this long for it
 // (header_ms if shorter), not the drain's whole shutdown_ms.
 constexpr std::chrono::milliseconds drain_first_request{1000};
-
-// A slot of a limited route, given back when the request is done.
-struct SlotHold {
-  SlotHold() = default;
-  SlotHold(const SlotHold&) = delete;
-  SlotHold& operator=(const SlotHold&) = delete;
-  ~SlotHold() {
-    if (slots != nullptr) {
-      slots->give_back();
-    }
-  }
-  RouteSlots* slots = nullptr;
-};
-
-// Up to `wait` for a slot, looking again at growing intervals (route_slots.hpp).
-Task<bool> wait_for_slot(RouteSlots& slots, std::chrono::milliseconds wait) {
-  auto deadline = Clock::now() + wait;
-  auto pause = 1ms;
-  while (Clock::now() < deadline) {
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-    co_await sleep(std::min(pause, left));
-    if (slots.try_take()) {
-      co_return true;
-    }
-    pause = std::min(pause * 2, std::chrono::milliseconds(8));
-  }
-  co_return false;
-}
 
 // Counts one in a gauge (requests in flight, waiting for a slot) for as long
 // as it lives.
@@ -448,17 +421,18 @@ Task<bool> Connection::serve_request() {
   {
     Response response;
     bool have_response = false;
-    SlotHold slot;
+    // A slot of a limited route, given back when the request is done.
+    std::optional<SharedSemaphore::Guard> slot;
     if (route != nullptr && route->limit) {
-      RouteSlots& slots = app_.slots(route->index);
-      if (!slots.try_take()) {
+      SharedSemaphore& slots = app_.slots(route->index);
+      slot = slots.try_acquire();
+      if (!slot) {
         keep_input();
         set_deadline(Phase::handler, app_.config.timeouts.handler_ms);
         unanswered_ = true;
-        bool taken = false;
         try {
           GaugeHold waiting(worker_.metrics().limit_waiters);
-          taken = co_await wait_for_slot(slots, route->limit->wait);
+          slot = co_await slots.acquire_for(route->limit->wait);
         } catch (const CancelledError&) {
           // handler_ms ran out while waiting: answered like a full route.
           if (!take_expiry()) {
@@ -466,14 +440,11 @@ Task<bool> Connection::serve_request() {
           }
         }
         unanswered_ = false;
-        if (!taken) {
+        if (!slot) {
           bump(worker_.metrics().limit_rejected, 1);
           response = Response::text(503, "too many requests for this route; try again\n").with_header("Retry-After", "1");
           have_response = true;
         }
-      }
-      if (!have_response) {
-        slot.slots = &slots;
       }
     }
     if (!have_response) {

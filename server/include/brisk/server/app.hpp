@@ -5,11 +5,11 @@
 // that says the daemon is draining.
 
 #include <brisk/config/config.hpp>
+#include <brisk/runtime/shared_semaphore.hpp>
 #include <brisk/server/log_file.hpp>
 #include <brisk/server/metrics.hpp>
 #include <brisk/server/parser.hpp>
 #include <brisk/server/response.hpp>
-#include <brisk/server/route_slots.hpp>
 #include <brisk/server/router.hpp>
 
 #include <atomic>
@@ -48,8 +48,9 @@ class App {
   // What every response of this server carries: this second's Date (the
   // calling thread's DateCache) and the configured Server name.
   ResponseContext response_context(bool keep_alive) const noexcept;
-  // The slots of a route with a ConcurrencyLimit, shared by every worker.
-  RouteSlots& slots(std::size_t route) const noexcept { return *slots_[route]; }
+  // The slots of a route with a ConcurrencyLimit, shared by every worker:
+  // a limit of 2 on a daemon with 4 workers means 2, not 2 per worker.
+  SharedSemaphore& slots(std::size_t route) const noexcept { return *slots_[route]; }
 
  private:
   std::vector<PluginLibrary> plugins_;  // before router_: its routes run their code
@@ -57,7 +58,7 @@ class App {
   std::unique_ptr<Metrics> metrics_;
   LogFile* access_log_;
   ParserLimits parser_limits_;
-  std::vector<std::unique_ptr<RouteSlots>> slots_;  // [route]; null without a limit
+  std::vector<std::unique_ptr<SharedSemaphore>> slots_;  // [route]; null without a limit
 };
 
 }  // namespace brisk::server
