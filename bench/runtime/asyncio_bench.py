@@ -1,6 +1,8 @@
 """The asyncio-on-uvloop twins of runtime_bench.cpp; same arguments, same output."""
 import asyncio
+import collections
 import sys
+import threading
 import time
 
 import uvloop
@@ -99,10 +101,63 @@ async def gather_bench(n):
     return (time.perf_counter_ns() - start) / 1e6 - 100.0
 
 
+class SharedSemaphore:
+    """What an asyncio user writes for a semaphore shared by event loops on
+    several threads (asyncio has none): a threading.Lock around the count and
+    a FIFO of (loop, future), a release waking the first waiter on its own loop
+    with call_soon_threadsafe. The bench never cancels, so neither does this."""
+
+    def __init__(self, value):
+        self._lock = threading.Lock()
+        self._value = value
+        self._waiters = collections.deque()
+
+    async def acquire(self):
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if self._value > 0 and not self._waiters:
+                self._value -= 1
+                return
+            fut = loop.create_future()
+            self._waiters.append((loop, fut))
+        await fut
+
+    def release(self):
+        with self._lock:
+            if not self._waiters:
+                self._value += 1
+                return
+            loop, fut = self._waiters.popleft()
+        loop.call_soon_threadsafe(fut.set_result, None)
+
+
+async def shared_player(mine, theirs, rounds, serve):
+    for _ in range(rounds):
+        if serve:
+            theirs.release()
+        await mine.acquire()
+        if not serve:
+            theirs.release()
+
+
+def shared_bench(n):
+    """Not a coroutine: it runs a uvloop loop on each of two threads."""
+    ping, pong = SharedSemaphore(0), SharedSemaphore(0)
+    start = time.perf_counter_ns()
+    other = threading.Thread(target=lambda: asyncio.run(shared_player(ping, pong, n, False)))
+    other.start()
+    asyncio.run(shared_player(pong, ping, n, True))
+    other.join()
+    return (time.perf_counter_ns() - start) / (2 * n)
+
+
 BENCHES = {"spawn": spawn_bench, "event": event_bench, "queue": queue_bench,
            "sleepers": sleepers_bench, "gather": gather_bench}
 
 if __name__ == "__main__":
     what, n = sys.argv[1], int(sys.argv[2])
     uvloop.install()
-    print(f"{asyncio.run(BENCHES[what](n)):.2f}")
+    if what == "shared":
+        print(f"{shared_bench(n):.2f}")
+    else:
+        print(f"{asyncio.run(BENCHES[what](n)):.2f}")

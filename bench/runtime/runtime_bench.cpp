@@ -1,6 +1,6 @@
 // Micro-benchmarks of the runtime, each the twin of a function in
 // asyncio_bench.py. Each prints one number: the metric named in run.sh.
-//   runtime_bench spawn N | event N | queue N | sleepers N | gather N
+//   runtime_bench spawn N | event N | queue N | sleepers N | gather N | shared N
 
 #include <brisk/runtime.hpp>
 
@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -148,11 +149,39 @@ Task<double> gather_bench(long n) {
   co_return ns_since(start) / 1e6 - 100.0;
 }
 
+// One side of a ping-pong across two loops through two SharedSemaphores:
+// each permit is kept until the end, so every round takes a fresh one.
+Task<void> shared_player(brisk::SharedSemaphore* mine, brisk::SharedSemaphore* theirs, long rounds, bool serve) {
+  std::vector<brisk::SharedSemaphore::Guard> kept;
+  kept.reserve(static_cast<std::size_t>(rounds));
+  for (long i = 0; i < rounds; ++i) {
+    if (serve) {
+      theirs->release();
+    }
+    kept.push_back(co_await mine->acquire());
+    if (!serve) {
+      theirs->release();
+    }
+  }
+}
+
+// ns per hand-off: N round trips between loops on two threads (two hand-offs
+// each, a release on one thread waking a waiter on the other's loop).
+double shared_bench(long n) {
+  brisk::SharedSemaphore ping(0);
+  brisk::SharedSemaphore pong(0);
+  auto start = Clock::now();
+  std::thread other([&] { brisk::run(shared_player(&ping, &pong, n, false)); });
+  brisk::run(shared_player(&pong, &ping, n, true));
+  other.join();
+  return ns_since(start) / static_cast<double>(2 * n);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::fprintf(stderr, "usage: %s spawn|event|queue|sleepers|gather N\n", argv[0]);
+    std::fprintf(stderr, "usage: %s spawn|event|queue|sleepers|gather|shared N\n", argv[0]);
     return 2;
   }
   std::string what = argv[1];
@@ -168,6 +197,8 @@ int main(int argc, char** argv) {
     result = brisk::run(sleepers_bench(n));
   } else if (what == "gather") {
     result = brisk::run(gather_bench(n));
+  } else if (what == "shared") {
+    result = shared_bench(n);
   } else {
     std::fprintf(stderr, "unknown benchmark %s\n", what.c_str());
     return 2;
