@@ -16,12 +16,14 @@
 // Hand-off rule (compare detail/wait_list.hpp): whoever unlinks a waiter under
 // the mutex decides how its wait ends — a release grants it the permit, its
 // timer times it out, a cancellation cancels it — and nothing else changes
-// that, except one case. A grant made on another thread cannot unpark the
-// waiter's task, so a cancellation may still reach the waiter (abort()) while
-// the post carrying its permit is on the way. The waiter then passes the
-// permit on, to the next waiter or to the count, and raises CancelledError
-// when the post arrives, as asyncio's Semaphore does with a permit it was
-// handed while being cancelled. A cancellation that arrives while a timeout is
+// that, except one case. A grant travels as a post, possibly from another
+// thread, and cannot unpark the waiter's task, so a cancellation may still
+// reach the waiter (abort()) while the post carrying its permit is on the
+// way. Unlike the loop-local Semaphore's waiter, which keeps such a permit,
+// this one passes it on, to the next waiter or to the count, and raises
+// CancelledError when the post arrives, as asyncio's Semaphore does with a
+// permit it was handed while being cancelled: the cancellation has been
+// consumed by abort() and could not be delivered later. A cancellation that arrives while a timeout is
 // on its way wins over the timeout in the same way. Either way no permit is
 // leaked and no cancellation is lost, and each wait ends with exactly one post
 // to its loop (which keeps the loop alive meanwhile).
@@ -30,8 +32,9 @@
 // it (a waiter is a node in its awaiter, in the waiting frame; the queue
 // points at it). A loop that shuts down cancels its tasks, and a cancelled
 // waiter leaves the queue, so nothing in the queue points into a loop that has
-// gone; a task that swallows that cancellation and waits again holds up its
-// loop's shutdown until a permit comes.
+// gone; one whose permit is on its way keeps its loop running until the
+// post arrives. A task that swallows that cancellation and waits again holds
+// up its loop's shutdown until a permit comes.
 
 #include <brisk/runtime/detail/intrusive_list.hpp>
 #include <brisk/runtime/detail/permit_guard.hpp>
