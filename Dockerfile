@@ -2,16 +2,18 @@
 #
 #   docker build -t brisk .                    (podman: podman build --format docker ...,
 #                                               or the OCI format drops HEALTHCHECK)
-#   docker run --rm -p 8080:8080 --stop-timeout 15 brisk
+#   docker run --rm -p 8080:8080 --stop-timeout 25 brisk
 #   docker run ... -e BRISK_SERVER_DEMO=true brisk              (the demo routes)
 #   docker run ... -e BRISK_SERVER_LISTEN=0.0.0.0:9000 brisk    (any BRISK_<SECTION>_<KEY>)
 #   docker run ... -v ./my.toml:/etc/brisk/brisk.toml:ro brisk
 #
-# Stopping: SIGTERM makes brisk drain (answer in-flight requests, /healthz
-# turns 503) for up to timeouts.shutdown_ms (10 s by default), then exit 0.
-# docker stop's default grace is also 10 s: give it more (--stop-timeout,
-# compose's stop_grace_period, a pod's terminationGracePeriodSeconds) so a
-# full drain never ends in SIGKILL.
+# Stopping: SIGTERM makes brisk drain: /healthz turns 503 and it keeps
+# serving for timeouts.drain_delay_ms (7 s), so a load balancer sees it go,
+# then it stops accepting and gives requests in flight up to
+# timeouts.shutdown_ms (10 s), then exits 0 (3 if it had to cancel some).
+# docker stop's default grace is 10 s: give it more than the 17 s
+# (--stop-timeout, compose's stop_grace_period, a pod's
+# terminationGracePeriodSeconds) so a full drain never ends in SIGKILL.
 #
 # The health check reads the port from BRISK_SERVER_LISTEN (8080 otherwise)
 # and the path from BRISK_HEALTH_PATH (/healthz otherwise); a port set only

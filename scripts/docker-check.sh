@@ -23,7 +23,8 @@ started=$(date +%s)
 WORK=${WORK:-/tmp/brisk-docker-check}
 TAG=${TAG:-localhost/brisk:check}
 BASE=debian:bookworm                     # what the Dockerfile's FROM lines say
-DRAIN_S=10                               # timeouts.shutdown_ms of config/brisk.toml
+DELAY_S=7                                # timeouts.drain_delay_ms of config/brisk.toml
+DRAIN_S=17                               # and timeouts.shutdown_ms after it
 name="brisk-check-$$"
 
 say() { printf 'docker-check: %s\n' "$*" >&2; }
@@ -122,7 +123,8 @@ code=$(podman inspect --format '{{.State.ExitCode}}' "$name")
 podman logs "$name" >"$WORK/container.log" 2>&1 || true
 [[ $code == 0 ]] || { tail -n 20 "$WORK/container.log" >&2; fail "exit status $code after SIGTERM"; }
 ((stop_ms <= DRAIN_S * 1000)) || fail "stopping took $stop_ms ms, more than the ${DRAIN_S} s drain window"
-say "SIGTERM: exit 0 after $stop_ms ms"
+((stop_ms >= DELAY_S * 1000)) || fail "stopping took $stop_ms ms: the ${DELAY_S} s drain delay was skipped"
+say "SIGTERM: exit 0 after $stop_ms ms (the drain delay, then nothing in flight)"
 
 # 7. A plugin in an image: the hello plugin built in this build's SDK image
 #    (the Dockerfile's sdk stage) and added to the image checked above.
