@@ -15,6 +15,7 @@ set(BRISK_SDK_HEADER_FILES
   server/include/brisk/server/headers.hpp
   server/include/brisk/server/http_error.hpp
   server/include/brisk/server/middleware.hpp
+  server/include/brisk/server/per_worker.hpp
   server/include/brisk/server/plugin.hpp
   server/include/brisk/server/request.hpp
   server/include/brisk/server/response.hpp

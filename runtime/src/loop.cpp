@@ -6,6 +6,7 @@
 #include <brisk/runtime/task_state.hpp>
 
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -89,7 +90,28 @@ Loop& Loop::current() {
 
 Loop* Loop::current_or_null() noexcept { return this_thread_loop; }
 
+namespace {
+
+// A primitive that belongs to one loop (Semaphore, Lock, Event, Queue...)
+// used from two threads ends here: a release on one thread waking a task of
+// another's loop. Carrying on would corrupt both loops' queues and crash
+// later somewhere unrelated; stopping now names the task and the mistake.
+[[noreturn]] void scheduled_from_another_thread(const TaskState* task) noexcept {
+  const std::string name = task != nullptr ? task->name() : std::string("?");
+  std::fprintf(stderr,
+               "brisk: task '%s' of one thread's loop was woken from another thread. Semaphore, Lock, Event, "
+               "Condition, Queue and Future belong to the loop they are used on: keep one per worker "
+               "(PluginContext::per_worker) or use SharedSemaphore for a limit over the whole process.\n",
+               name.c_str());
+  std::abort();
+}
+
+}  // namespace
+
 void Loop::schedule(TaskState* task, std::coroutine_handle<> h) {
+  if (this != this_thread_loop) [[unlikely]] {
+    scheduled_from_another_thread(task);
+  }
   ready_.push_back(Ready{task, h});
   // Inside uv_run, a callback that ran before the poll phase (a timer already
   // due, a deferred write callback) made a task ready; libuv 1.44 would then

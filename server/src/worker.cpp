@@ -4,6 +4,7 @@
 #include <brisk/runtime/signal.hpp>
 #include <brisk/runtime/spawn.hpp>
 #include <brisk/runtime/timer.hpp>
+#include <brisk/server/per_worker.hpp>
 #include <brisk/server/response.hpp>
 #include <brisk/server/worker.hpp>
 
@@ -66,7 +67,21 @@ void Worker::detach(Connection& c) noexcept {
   metrics_.connections_open.fetch_sub(1, std::memory_order_relaxed);
 }
 
+namespace {
+// The index of the worker whose thread this is, for this_worker().
+thread_local std::size_t this_thread_worker = max_workers;
+}  // namespace
+
+std::size_t this_worker() {
+  if (this_thread_worker >= max_workers) {
+    throw InvalidStateError("brisk::server::this_worker(): not on a worker thread (PerWorker::get() is for "
+                            "handlers; setup() and to_thread jobs run elsewhere)");
+  }
+  return this_thread_worker;
+}
+
 Task<void> Worker::run(ThreadEvent& drain, ThreadEvent& force, std::function<void(std::exception_ptr)> on_bound) {
+  this_thread_worker = index_ < max_workers ? index_ : max_workers;
   const auto& server = app_.config.server;
   TcpListener listener;
   try {

@@ -260,5 +260,42 @@ class PluginMiddleware(PluginTestCase):
         b.stop_cleanly(self)
 
 
+class PerWorkerState(PluginTestCase):
+    def hammer(self, b, path, count=400, threads=16):
+        """`count` GETs of `path`, `threads` at a time: the statuses, or None where the daemon did not answer."""
+        def one(_):
+            try:
+                return b.get(path, timeout=10)[0]
+            except OSError:
+                return None
+        with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+            return list(pool.map(one, range(count)))
+
+    def test_per_worker_state_serves_from_every_worker(self):
+        b = self.start_brisk(plugins(("state", fixture("worker_state"))), workers=2)
+        self.assertEqual(self.hammer(b, "/right/limited"), [200] * 400)
+        b.stop_cleanly(self)
+
+    def test_a_primitive_shared_by_two_workers_stops_the_daemon_saying_why(self):
+        # Without the check this crashed at random ("pure virtual method
+        # called", exit 134) or corrupted a loop's queue.
+        b = self.start_brisk(plugins(("state", fixture("worker_state"))), workers=2)
+        self.hammer(b, "/wrong/limited")
+        self.assertTrue(wait_until(lambda: not b.alive(), 10), "two workers shared one Semaphore and nothing said so")
+        self.assertIn("was woken from another thread", b.stderr())
+        self.assertIn("PluginContext::per_worker", b.stderr())
+
+
+class ReadmePlugin(PluginTestCase):
+    def test_the_plugin_printed_in_readme_builds_and_answers(self):
+        # build_plugins.sh built README's code block as printed.
+        readme = PLUGINS / "readme" / "libreadme.so"
+        b = self.start_brisk(plugins(("readme", readme), settings={"readme": {"greeting": "Hi"}}), workers=2)
+        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+            replies = list(pool.map(lambda i: b.get(f"/hello/n{i}")[2], range(64)))
+        self.assertEqual(replies, [f"Hi, n{i}!\n".encode() for i in range(64)])
+        b.stop_cleanly(self)
+
+
 if __name__ == "__main__":
     unittest.main()

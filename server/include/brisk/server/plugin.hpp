@@ -46,6 +46,7 @@
 // does, without listening, so it reports every refusal a start would.
 
 #include <brisk/runtime/log.hpp>
+#include <brisk/server/per_worker.hpp>
 #include <brisk/server/router.hpp>
 #include <brisk/version.hpp>
 
@@ -55,6 +56,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -82,6 +84,15 @@ class PluginContext {
   // [plugin.<name>] as a JSON object, empty when the file has none.
   const nlohmann::json& settings() const noexcept { return settings_; }
   Router& router() const noexcept { return router_; }
+
+  // One T per worker thread, made on it from `args` when first asked for:
+  // how a plugin keeps a loop-bound primitive (a Semaphore, a Queue...) or a
+  // cache without sharing it across threads (per_worker.hpp). Capture the
+  // pointer by value in the handlers.
+  template <typename T, typename... Args>
+  std::shared_ptr<PerWorker<T, std::decay_t<Args>...>> per_worker(Args&&... args) const {
+    return std::make_shared<PerWorker<T, std::decay_t<Args>...>>(std::forward<Args>(args)...);
+  }
 
   // The setting `key` of [plugin.<name>] as a T (std::string, bool, an
   // integer type other than a character, float or double), `fallback` when
