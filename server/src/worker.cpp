@@ -231,6 +231,11 @@ Task<void> Worker::flush_access_log_every_second() {
 }
 
 Task<std::size_t> Worker::drain_connections(ThreadEvent& force) {
+  // A connection admitted just now (admit_queued takes a burst of them) is a
+  // spawned task that has not run its first step, where it attaches itself:
+  // one turn of the loop lets every one of them, so none is left unseen to
+  // outlive the worker and hand its buffers back to it.
+  co_await sleep(0ms);
   auto deadline = std::chrono::steady_clock::now() + app_.config.timeouts.shutdown_ms;
   while (!connections_.empty() && std::chrono::steady_clock::now() < deadline && !force.is_set()) {
     co_await sleep(10ms);
