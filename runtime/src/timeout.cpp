@@ -5,7 +5,7 @@ namespace brisk {
 Timeout::Timeout(Duration d) : loop_(&Loop::current()), deadline_(from_now(d)) {}
 
 std::uint64_t Timeout::from_now(Duration d) const noexcept {
-  return loop_->now() + (d.count() > 0 ? static_cast<std::uint64_t>(d.count()) : 0);
+  return loop_->deadline_after(d.count() > 0 ? static_cast<std::uint64_t>(d.count()) : 0);
 }
 
 void Timeout::reschedule_in(Duration d) {

@@ -8,7 +8,7 @@ TimerNode::~TimerNode() { stop(); }
 
 void TimerNode::start(Loop& loop, Duration delay) {
   auto ms = delay.count() < 0 ? 0 : static_cast<std::uint64_t>(delay.count());
-  start_at(loop, loop.now() + ms);
+  start_at(loop, loop.deadline_after(ms));
 }
 
 void TimerNode::start_at(Loop& loop, std::uint64_t deadline) {

@@ -169,7 +169,7 @@ void Connection::cancel() noexcept {
 // --- deadlines ---
 
 void Connection::set_deadline(Phase phase, std::chrono::milliseconds ms) noexcept {
-  set_deadline_at(phase, task_->loop().now() + static_cast<std::uint64_t>(ms.count()));
+  set_deadline_at(phase, task_->loop().deadline_after(static_cast<std::uint64_t>(ms.count())));
 }
 
 void Connection::set_deadline_at(Phase phase, std::uint64_t at) noexcept {

@@ -16,6 +16,7 @@
 
 #include <uv.h>
 
+#include <algorithm>
 #include <chrono>
 #include <coroutine>
 #include <cstdint>
@@ -68,6 +69,19 @@ class Loop {
   std::uint64_t now() noexcept {
     uv_update_time(&uv_);
     return uv_now(&uv_);
+  }
+  // The deadline `ms` from this moment, in now()'s milliseconds. now()
+  // counts whole milliseconds, rounded down, and a timer fires once now()
+  // reaches its deadline, so a deadline of now() + ms could come up to a
+  // millisecond early: it is counted from the clock rounded up instead. 0 is
+  // now(): due in the loop's next turn.
+  std::uint64_t deadline_after(std::uint64_t ms) noexcept {
+    const std::uint64_t current = now();
+    if (ms == 0) {
+      return current;
+    }
+    const std::uint64_t precise_ms = (uv_hrtime() + 999'999) / 1'000'000;
+    return std::max(current, precise_ms) + ms;
   }
 
   // Resume `h`, running as part of `task`, on the next turn of the loop.
