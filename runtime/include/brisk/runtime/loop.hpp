@@ -16,7 +16,6 @@
 
 #include <uv.h>
 
-#include <algorithm>
 #include <chrono>
 #include <coroutine>
 #include <cstdint>
@@ -73,15 +72,14 @@ class Loop {
   // The deadline `ms` from this moment, in now()'s milliseconds. now()
   // counts whole milliseconds, rounded down, and a timer fires once now()
   // reaches its deadline, so a deadline of now() + ms could come up to a
-  // millisecond early: it is counted from the clock rounded up instead. 0 is
-  // now(): due in the loop's next turn.
+  // millisecond early: it is counted from the same monotonic clock rounded
+  // up instead, one clock read (libuv's loop time may be the coarse clock,
+  // which never runs ahead of it). 0 is now(): due in the loop's next turn.
   std::uint64_t deadline_after(std::uint64_t ms) noexcept {
-    const std::uint64_t current = now();
     if (ms == 0) {
-      return current;
+      return now();
     }
-    const std::uint64_t precise_ms = (uv_hrtime() + 999'999) / 1'000'000;
-    return std::max(current, precise_ms) + ms;
+    return (uv_hrtime() + 999'999) / 1'000'000 + ms;
   }
 
   // Resume `h`, running as part of `task`, on the next turn of the loop.
